@@ -1,0 +1,9 @@
+/// The slot a secret fills in an integration; part of what a sealed value is bound to.
+public enum SecretField: String, Sendable, CaseIterable, Codable, Comparable {
+    case password
+    case clientSecret = "client_secret"
+    case privateKey = "private_key"
+    case refreshToken = "refresh_token"
+
+    public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rawValue < rhs.rawValue }
+}

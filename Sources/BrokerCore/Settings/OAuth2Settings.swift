@@ -1,0 +1,34 @@
+/// Settings of a generic `oauth2` integration (an FMIS, say) using client credentials.
+public struct OAuth2Settings: Sendable, Equatable, Codable {
+    /// How the client authenticates at the token endpoint (RFC 6749 §2.3.1).
+    public enum ClientAuth: String, Sendable, Codable, CaseIterable {
+        case clientSecretBasic = "client_secret_basic"
+        case clientSecretPost = "client_secret_post"
+    }
+
+    public var tokenURL: String
+    public var clientID: String
+    public var scopes: [String]
+    public var audience: String?
+    public var clientAuth: ClientAuth
+
+    enum CodingKeys: String, CodingKey {
+        case scopes, audience
+        case tokenURL = "token_url"
+        case clientID = "client_id"
+        case clientAuth = "client_auth"
+    }
+
+    static func parse(_ reader: inout ObjectReader) -> OAuth2Settings? {
+        let tokenURL = reader.string("token_url", required: true)
+        if let tokenURL, let problem = FieldChecks.httpsURLProblem(tokenURL) {
+            reader.fail("token_url", problem, suggestion: tokenURL.lowercased().hasPrefix("http://") ? "https://" + tokenURL.dropFirst(7) : nil)
+        }
+        let clientID = reader.string("client_id", required: true)
+        let scopes = reader.stringArray("scopes") ?? []
+        let audience = reader.string("audience")
+        let clientAuth = reader.choice("client_auth", default: ClientAuth.clientSecretBasic)
+        guard let tokenURL, let clientID, let clientAuth else { return nil }
+        return OAuth2Settings(tokenURL: tokenURL, clientID: clientID, scopes: scopes, audience: audience, clientAuth: clientAuth)
+    }
+}

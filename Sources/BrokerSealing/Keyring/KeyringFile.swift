@@ -1,0 +1,96 @@
+import BrokerCore
+public import Foundation
+
+/// The keyring's JSON file: `{"format": 1, "active": N, "keys": [{"version", "created_at", "key" (base64, 32 bytes)}]}`.
+/// Versions only grow; `keys add|activate|retire` edit this file (write, fsync, rename), keeping mode 0600.
+public enum KeyringFile {
+    public static let format = 1
+
+    private struct Document: Codable {
+        var format: Int
+        var active: UInt32
+        var keys: [Entry]
+    }
+
+    private struct Entry: Codable {
+        var version: UInt32
+        var created_at: String?
+        var key: String
+    }
+
+    /// Loads and checks a keyring file: it must exist, be readable by its owner only, and be well-formed.
+    public static func load(path: String) throws -> Keyring {
+        var info = stat()
+        guard stat(path, &info) == 0 else {
+            if errno == ENOENT { throw KeyringError.missing(path: path) }
+            throw KeyringError.unreadable(path: path, reason: String(cString: strerror(errno)))
+        }
+        guard info.st_mode & S_IFMT == S_IFREG else { throw KeyringError.unreadable(path: path, reason: "not a regular file") }
+        guard info.st_mode & 0o077 == 0 else {
+            throw KeyringError.tooOpen(path: path, mode: String(info.st_mode & 0o777, radix: 8))
+        }
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch {
+            throw KeyringError.unreadable(path: path, reason: "permission denied or I/O error")
+        }
+        return try parse(data)
+    }
+
+    /// Parses keyring JSON; each error names what is wrong without echoing key material.
+    public static func parse(_ data: Data) throws -> Keyring {
+        let document: Document
+        do {
+            document = try JSONDecoder().decode(Document.self, from: data)
+        } catch {
+            throw KeyringError.malformed("expected a JSON object with \"format\", \"active\" and \"keys\" [{\"version\", \"key\"}]")
+        }
+        guard document.format == format else { throw KeyringError.malformed("format \(document.format) is not supported (expected \(format))") }
+        guard !document.keys.isEmpty else { throw KeyringError.malformed("it holds no keys") }
+        var keys: [KeyEncryptionKey] = []
+        var createdAt: [UInt32: Date] = [:]
+        for entry in document.keys {
+            guard entry.version > 0 else { throw KeyringError.malformed("key versions start at 1") }
+            guard var material = Data(base64Encoded: entry.key) else {
+                throw KeyringError.malformed("key version \(entry.version) is not base64")
+            }
+            defer { material.resetBytes(in: 0..<material.count) }
+            guard material.count == AESGCM.keyLength else {
+                throw KeyringError.malformed("key version \(entry.version) is \(material.count) bytes; keys are 32 bytes (AES-256)")
+            }
+            keys.append(KeyEncryptionKey(version: entry.version, material: SecretValue(bytes: material)))
+            if let created = entry.created_at { createdAt[entry.version] = ISO8601DateFormatter().date(from: created) }
+        }
+        return try Keyring(keys: keys, activeVersion: document.active, createdAt: createdAt)
+    }
+
+    /// Writes a keyring atomically with mode 0600: a temporary file beside it, fsync, rename.
+    public static func write(_ keyring: Keyring, to path: String, overwrite: Bool) throws {
+        if !overwrite, FileManager.default.fileExists(atPath: path) { throw KeyringError.exists(path: path) }
+        let formatter = ISO8601DateFormatter()
+        let document = Document(
+            format: format, active: keyring.activeVersion,
+            keys: keyring.loadedVersions.map { version in
+                let key = keyring.keys[version]!
+                return Entry(
+                    version: version, created_at: keyring.createdAt[version].map(formatter.string(from:)),
+                    key: key.material.withUnsafeBytes { Data($0).base64EncodedString() })
+            })
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        let data = try encoder.encode(document)
+        let temporary = path + ".tmp-\(getpid())"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL, 0o600)
+        guard fd >= 0 else { throw KeyringError.unreadable(path: temporary, reason: String(cString: strerror(errno))) }
+        let written = data.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+        guard written == data.count, fsync(fd) == 0, close(fd) == 0 else {
+            unlink(temporary)
+            throw KeyringError.unreadable(path: temporary, reason: "could not write the whole file")
+        }
+        guard rename(temporary, path) == 0 else {
+            unlink(temporary)
+            throw KeyringError.unreadable(path: path, reason: String(cString: strerror(errno)))
+        }
+    }
+}

@@ -1,0 +1,138 @@
+public import Foundation
+import Configuration
+import SystemPackage
+
+/// Everything `serve` needs, read once from the environment (and the `CREDBROKER_CONFIG` JSON file);
+/// tests build it directly.
+public struct BrokerConfiguration: Sendable {
+    public var listenHost: String = "127.0.0.1"
+    public var listenPort: Int = 8443
+    public var publicURL: String = "https://localhost:8443"
+    public var tlsCertificatePath: String?
+    public var tlsKeyPath: String?
+    public var tlsClientCAPath: String?
+    public var database: String = "./data/credbroker.sqlite"
+    public var keyringPath: String = "./data/keyring.json"
+    public var googleIssuer: String = "https://accounts.google.com"
+    public var googleClientID: String?
+    public var googleClientSecretFile: String?
+    public var microsoftAuthority: String = "https://login.microsoftonline.com"
+    public var upstreamCAPath: String?
+    public var returnToOrigins: [String] = []
+    public var auditLog: String = "-"
+    public var logLevel: String = "info"
+    public var logFormat: LogFormat = .text
+    public var upstreamTimeoutSeconds: Int = 15
+    public var metricsAuth: MetricsAuth = .none
+    public var webhookURLs: [String] = []
+    public var webhookSecretFile: String?
+
+    /// How log lines are written.
+    public enum LogFormat: String, Sendable { case text, json }
+    /// Whether `/metrics` needs an ops client.
+    public enum MetricsAuth: String, Sendable { case none, ops }
+
+    public init() {}
+
+    /// Reads `CREDBROKER_*` from `environment`, then from the JSON file `CREDBROKER_CONFIG` names
+    /// (nested the same way: `{"credbroker": {"tls": {"cert": "…"}}}` is `CREDBROKER_TLS_CERT`);
+    /// the environment wins.
+    public static func load(environment: [String: String] = ProcessInfo.processInfo.environment) async throws -> BrokerConfiguration {
+        var providers: [any ConfigProvider] = [EnvironmentVariablesProvider(environmentVariables: environment)]
+        if let file = environment["CREDBROKER_CONFIG"], !file.isEmpty {
+            guard file.hasSuffix(".json") else {
+                throw ConfigurationError("CREDBROKER_CONFIG=\(file): only JSON configuration files are supported (name it *.json)")
+            }
+            do {
+                providers.append(try await FileProvider<JSONSnapshot>(filePath: FilePath(file)))
+            } catch {
+                throw ConfigurationError("CREDBROKER_CONFIG=\(file) cannot be read as JSON: \(error)")
+            }
+        }
+        let reader = ConfigReader(providers: providers)
+        var configuration = BrokerConfiguration()
+        func string(_ key: String) -> String? {
+            guard let value = reader.string(forKey: ConfigKey(key)), !value.isEmpty else { return nil }
+            return value
+        }
+        if let listen = string("credbroker.listen") {
+            (configuration.listenHost, configuration.listenPort) = try parseListen(listen)
+        }
+        configuration.publicURL = string("credbroker.public.url") ?? configuration.publicURL
+        configuration.tlsCertificatePath = string("credbroker.tls.cert")
+        configuration.tlsKeyPath = string("credbroker.tls.key")
+        configuration.tlsClientCAPath = string("credbroker.tls.client.ca")
+        configuration.database = string("credbroker.database") ?? configuration.database
+        configuration.keyringPath = string("credbroker.keyring") ?? configuration.keyringPath
+        configuration.googleIssuer = string("credbroker.google.issuer") ?? configuration.googleIssuer
+        configuration.googleClientID = string("credbroker.google.client.id")
+        configuration.googleClientSecretFile = string("credbroker.google.client.secret.file")
+        configuration.microsoftAuthority = string("credbroker.microsoft.authority") ?? configuration.microsoftAuthority
+        configuration.upstreamCAPath = string("credbroker.upstream.ca")
+        configuration.returnToOrigins = list(string("credbroker.return.to.origins"))
+        configuration.auditLog = string("credbroker.audit.log") ?? configuration.auditLog
+        configuration.logLevel = string("credbroker.log.level") ?? configuration.logLevel
+        if let format = string("credbroker.log.format") {
+            guard let parsed = LogFormat(rawValue: format) else { throw ConfigurationError("CREDBROKER_LOG_FORMAT must be text or json, not '\(format)'") }
+            configuration.logFormat = parsed
+        }
+        if let timeout = string("credbroker.upstream.timeout.seconds") {
+            guard let seconds = Int(timeout), (1...300).contains(seconds) else {
+                throw ConfigurationError("CREDBROKER_UPSTREAM_TIMEOUT_SECONDS must be a whole number of seconds from 1 to 300, not '\(timeout)'")
+            }
+            configuration.upstreamTimeoutSeconds = seconds
+        }
+        if let metrics = string("credbroker.metrics.auth") {
+            guard let parsed = MetricsAuth(rawValue: metrics) else { throw ConfigurationError("CREDBROKER_METRICS_AUTH must be none or ops, not '\(metrics)'") }
+            configuration.metricsAuth = parsed
+        }
+        configuration.webhookURLs = list(string("credbroker.webhook.urls"))
+        configuration.webhookSecretFile = string("credbroker.webhook.secret.file")
+        guard ["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(configuration.logLevel) else {
+            throw ConfigurationError("CREDBROKER_LOG_LEVEL must be one of trace, debug, info, notice, warning, error, critical")
+        }
+        return configuration
+    }
+
+    /// `host:port`, `[v6]:port`; port 0 asks the system for a free one.
+    static func parseListen(_ value: String) throws -> (String, Int) {
+        var host: Substring
+        var port: Substring
+        if value.hasPrefix("[") {
+            guard let close = value.firstIndex(of: "]"), value[value.index(after: close)...].hasPrefix(":") else {
+                throw ConfigurationError("CREDBROKER_LISTEN must be host:port or [ipv6]:port, not '\(value)'")
+            }
+            host = value[value.index(after: value.startIndex)..<close]
+            port = value[value.index(close, offsetBy: 2)...]
+        } else {
+            guard let colon = value.lastIndex(of: ":") else {
+                throw ConfigurationError("CREDBROKER_LISTEN must be host:port, not '\(value)'")
+            }
+            host = value[..<colon]
+            port = value[value.index(after: colon)...]
+        }
+        guard !host.isEmpty, let number = Int(port), (0...65535).contains(number) else {
+            throw ConfigurationError("CREDBROKER_LISTEN must be host:port with a port from 0 to 65535, not '\(value)'")
+        }
+        return (String(host), number)
+    }
+
+    /// Reads a `*_FILE` value: the whole file, one trailing newline removed.
+    public static func readSecretFile(_ path: String) throws -> String {
+        guard var text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw ConfigurationError("cannot read \(path)")
+        }
+        if text.hasSuffix("\r\n") { text.removeLast(2) } else if text.hasSuffix("\n") { text.removeLast() }
+        return text
+    }
+
+    private static func list(_ value: String?) -> [String] {
+        (value ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
+}
+
+/// A configuration problem, said in one line that names the variable to fix.
+public struct ConfigurationError: Error, Sendable, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}

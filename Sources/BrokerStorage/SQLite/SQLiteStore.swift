@@ -1,0 +1,271 @@
+public import BrokerCore
+import Foundation
+import GRDB
+
+/// The embedded store: one SQLite file in WAL mode, written in transactions, migrated on open.
+public final class SQLiteStore: IntegrationStore, ClientStore {
+    private let pool: DatabasePool
+    public let path: String
+
+    /// Opens (creating with mode 0600 if needed) and migrates the database at `path`.
+    public init(path: String) throws {
+        self.path = path
+        let directory = (path as NSString).deletingLastPathComponent
+        if !directory.isEmpty {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        }
+        // Create the file owner-only before SQLite does; its -wal and -shm files copy these permissions.
+        let fd = open(path, O_RDWR | O_CREAT, 0o600)
+        if fd >= 0 { close(fd) }
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        configuration.foreignKeysEnabled = true
+        configuration.prepareDatabase { db in
+            // Deleted sealed secrets are overwritten with zeros, not left in free pages.
+            try db.execute(sql: "PRAGMA secure_delete = ON")
+        }
+        pool = try DatabasePool(path: path, configuration: configuration)
+        try SQLiteMigrations.migrator.migrate(pool)
+    }
+
+    /// The migrations applied to this file, oldest first.
+    public func appliedMigrations() throws -> [String] {
+        try pool.read { db in try SQLiteMigrations.migrator.appliedMigrations(db) }
+    }
+
+    // MARK: IntegrationStore
+
+    public func create(_ integration: Integration, secrets: [SecretField: SealedSecret]) async throws {
+        try await pool.write { db in
+            if try Bool.fetchOne(db, sql: "SELECT 1 FROM integrations WHERE name = ?", arguments: [integration.name.rawValue]) == true {
+                throw BrokerError.nameTaken(integration.name)
+            }
+            try Self.insert(integration, db: db)
+            try Self.store(secrets, of: integration.name, at: integration.updatedAt, db: db)
+        }
+    }
+
+    public func integration(named name: IntegrationName) async throws -> Integration? {
+        try await pool.read { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM integrations WHERE name = ?", arguments: [name.rawValue]) else { return nil }
+            return try Self.integration(from: row, secrets: Self.secretMetadata(of: [name.rawValue], db: db)[name.rawValue] ?? [:])
+        }
+    }
+
+    public func list(_ query: IntegrationQuery) async throws -> [Integration] {
+        try await pool.read { db in
+            var clauses: [String] = []
+            var arguments: [any DatabaseValueConvertible] = []
+            if let after = query.after {
+                clauses.append("name > ?")
+                arguments.append(after.rawValue)
+            }
+            if let kind = query.kind {
+                clauses.append("kind = ?")
+                arguments.append(kind.rawValue)
+            }
+            if let status = query.status {
+                clauses.append("status = ?")
+                arguments.append(status.rawValue)
+            }
+            if query.patterns.isEmpty { return [] }
+            if !query.patterns.contains(.everything) {
+                // Patterns allow only name characters, '*' and '?', which GLOB reads exactly as we do.
+                clauses.append("(" + query.patterns.map { _ in "name GLOB ?" }.joined(separator: " OR ") + ")")
+                arguments.append(contentsOf: query.patterns.map(\.rawValue))
+            }
+            let whereClause = clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ")
+            arguments.append(query.limit)
+            let rows = try Row.fetchAll(db, sql: "SELECT * FROM integrations \(whereClause) ORDER BY name LIMIT ?", arguments: StatementArguments(arguments))
+            let secrets = try Self.secretMetadata(of: rows.map { $0["name"] }, db: db)
+            return try rows.map { row in try Self.integration(from: row, secrets: secrets[row["name"]] ?? [:]) }
+        }
+    }
+
+    public func update(_ integration: Integration, expectedRevision: Int, secrets: [SecretField: SealedSecret], removing: Set<SecretField>) async throws -> Integration {
+        try await pool.write { db in
+            var stored = integration
+            stored.revision = expectedRevision + 1
+            let lastError = try stored.lastError.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }
+            try db.execute(
+                sql: """
+                    UPDATE integrations SET display_name = ?, settings = ?, status = ?, linked_account = ?, linked_subject = ?,
+                        last_verified_at = ?, last_token_at = ?, last_used_at = ?, last_error = ?, updated_at = ?, revision = ?
+                    WHERE name = ? AND revision = ?
+                    """,
+                arguments: [
+                    stored.displayName, String(decoding: stored.settings.encodedJSON(), as: UTF8.self), stored.status.rawValue,
+                    stored.linkedAccount, stored.linkedSubject, stored.lastVerifiedAt?.timeIntervalSince1970,
+                    stored.lastTokenAt?.timeIntervalSince1970, stored.lastUsedAt?.timeIntervalSince1970, lastError,
+                    stored.updatedAt.timeIntervalSince1970, stored.revision, stored.name.rawValue, expectedRevision,
+                ])
+            guard db.changesCount == 1 else {
+                if try Bool.fetchOne(db, sql: "SELECT 1 FROM integrations WHERE name = ?", arguments: [stored.name.rawValue]) == true {
+                    throw BrokerError.conflict("'\(stored.name)' was changed by another request while this one ran; read it again and retry.")
+                }
+                throw BrokerError.integrationNotFound(stored.name.rawValue)
+            }
+            for field in removing {
+                try db.execute(sql: "DELETE FROM integration_secrets WHERE integration = ? AND field = ?", arguments: [stored.name.rawValue, field.rawValue])
+            }
+            try Self.store(secrets, of: stored.name, at: stored.updatedAt, db: db)
+            stored.secrets = try Self.secretMetadata(of: [stored.name.rawValue], db: db)[stored.name.rawValue] ?? [:]
+            return stored
+        }
+    }
+
+    public func delete(named name: IntegrationName) async throws -> Bool {
+        try await pool.write { db in
+            try db.execute(sql: "DELETE FROM integration_secrets WHERE integration = ?", arguments: [name.rawValue])
+            try db.execute(sql: "DELETE FROM integrations WHERE name = ?", arguments: [name.rawValue])
+            return db.changesCount > 0
+        }
+    }
+
+    public func sealedSecrets(of name: IntegrationName) async throws -> [SecretField: SealedSecret] {
+        try await pool.read { db in
+            var result: [SecretField: SealedSecret] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT field, sealed FROM integration_secrets WHERE integration = ?", arguments: [name.rawValue]) {
+                guard let field = SecretField(rawValue: row["field"]) else { continue }
+                let bytes: Data = row["sealed"]
+                guard let sealed = SealedSecret(serialized: Array(bytes)) else {
+                    throw BrokerError.internalError("The sealed \(field.rawValue) of '\(name)' is corrupt in the store.")
+                }
+                result[field] = sealed
+            }
+            return result
+        }
+    }
+
+    public func secretCountsByKeyVersion() async throws -> [UInt32: Int] {
+        try await pool.read { db in
+            var counts: [UInt32: Int] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT key_version, COUNT(*) AS n FROM integration_secrets GROUP BY key_version") {
+                counts[UInt32(row["key_version"] as Int64)] = row["n"]
+            }
+            return counts
+        }
+    }
+
+    public func ping() async throws {
+        _ = try await pool.read { db in try Int.fetchOne(db, sql: "SELECT 1") }
+    }
+
+    // MARK: ClientStore
+
+    public func add(_ client: Client) async throws {
+        try await pool.write { db in
+            do {
+                try db.execute(
+                    sql: "INSERT INTO clients (name, roles, patterns, mtls_identity, api_key_hash, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                    arguments: [
+                        client.name, client.roles.map(\.rawValue).sorted().joined(separator: ","),
+                        client.patterns.map(\.rawValue).joined(separator: ","), client.mtlsIdentity, client.apiKeyHash,
+                        client.createdAt.timeIntervalSince1970,
+                    ])
+            } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
+                throw BrokerError.conflict("A client with this name, key or mTLS identity already exists.")
+            }
+        }
+    }
+
+    public func client(named name: String) async throws -> Client? {
+        try await fetchClient(sql: "SELECT * FROM clients WHERE name = ?", name)
+    }
+
+    public func client(apiKeyHash: String) async throws -> Client? {
+        try await fetchClient(sql: "SELECT * FROM clients WHERE api_key_hash = ?", apiKeyHash)
+    }
+
+    public func client(mtlsIdentity: String) async throws -> Client? {
+        try await fetchClient(sql: "SELECT * FROM clients WHERE mtls_identity = ?", mtlsIdentity)
+    }
+
+    public func clients() async throws -> [Client] {
+        try await pool.read { db in try Row.fetchAll(db, sql: "SELECT * FROM clients ORDER BY name").map(Self.client(from:)) }
+    }
+
+    public func removeClient(named name: String) async throws -> Bool {
+        try await pool.write { db in
+            try db.execute(sql: "DELETE FROM clients WHERE name = ?", arguments: [name])
+            return db.changesCount > 0
+        }
+    }
+
+    private func fetchClient(sql: String, _ argument: String) async throws -> Client? {
+        try await pool.read { db in try Row.fetchOne(db, sql: sql, arguments: [argument]).map(Self.client(from:)) }
+    }
+
+    // MARK: Rows
+
+    private static func insert(_ integration: Integration, db: Database) throws {
+        let lastError = try integration.lastError.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }
+        try db.execute(
+            sql: """
+                INSERT INTO integrations (name, kind, display_name, settings, status, linked_account, linked_subject,
+                    last_verified_at, last_token_at, last_used_at, last_error, created_at, updated_at, revision)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [
+                integration.name.rawValue, integration.kind.rawValue, integration.displayName,
+                String(decoding: integration.settings.encodedJSON(), as: UTF8.self), integration.status.rawValue,
+                integration.linkedAccount, integration.linkedSubject, integration.lastVerifiedAt?.timeIntervalSince1970,
+                integration.lastTokenAt?.timeIntervalSince1970, integration.lastUsedAt?.timeIntervalSince1970, lastError,
+                integration.createdAt.timeIntervalSince1970, integration.updatedAt.timeIntervalSince1970, integration.revision,
+            ])
+    }
+
+    private static func store(_ secrets: [SecretField: SealedSecret], of name: IntegrationName, at date: Date, db: Database) throws {
+        for (field, sealed) in secrets {
+            try db.execute(
+                sql: """
+                    INSERT INTO integration_secrets (integration, field, key_version, sealed, updated_at) VALUES (?, ?, ?, ?, ?)
+                    ON CONFLICT (integration, field) DO UPDATE SET key_version = excluded.key_version, sealed = excluded.sealed, updated_at = excluded.updated_at
+                    """,
+                arguments: [name.rawValue, field.rawValue, Int64(sealed.keyVersion), Data(sealed.serialized), date.timeIntervalSince1970])
+        }
+    }
+
+    private static func secretMetadata(of names: [String], db: Database) throws -> [String: [SecretField: SecretMetadata]] {
+        guard !names.isEmpty else { return [:] }
+        var result: [String: [SecretField: SecretMetadata]] = [:]
+        let placeholders = names.map { _ in "?" }.joined(separator: ",")
+        for row in try Row.fetchAll(
+            db, sql: "SELECT integration, field, key_version, updated_at FROM integration_secrets WHERE integration IN (\(placeholders))",
+            arguments: StatementArguments(names))
+        {
+            guard let field = SecretField(rawValue: row["field"]) else { continue }
+            result[row["integration"], default: [:]][field] = SecretMetadata(
+                updatedAt: Date(timeIntervalSince1970: row["updated_at"]), keyVersion: UInt32(row["key_version"] as Int64))
+        }
+        return result
+    }
+
+    private static func integration(from row: Row, secrets: [SecretField: SecretMetadata]) throws -> Integration {
+        let rawName: String = row["name"]
+        guard let name = IntegrationName(rawName), let kind = IntegrationKind(rawValue: row["kind"]),
+            let status = IntegrationStatus(rawValue: row["status"])
+        else { throw BrokerError.internalError("The stored integration '\(rawName)' is corrupt.") }
+        let settingsText: String = row["settings"]
+        let lastErrorText: String? = row["last_error"]
+        func date(_ column: String) -> Date? { (row[column] as Double?).map(Date.init(timeIntervalSince1970:)) }
+        return Integration(
+            name: name, displayName: row["display_name"],
+            settings: try IntegrationSettings.decode(kind: kind, json: Data(settingsText.utf8)),
+            secrets: secrets, status: status, linkedAccount: row["linked_account"], linkedSubject: row["linked_subject"],
+            lastVerifiedAt: date("last_verified_at"), lastTokenAt: date("last_token_at"), lastUsedAt: date("last_used_at"),
+            lastError: try lastErrorText.map { try JSONDecoder().decode(LastError.self, from: Data($0.utf8)) },
+            createdAt: date("created_at")!, updatedAt: date("updated_at")!, revision: row["revision"])
+    }
+
+    private static func client(from row: Row) -> Client {
+        let roles: String = row["roles"]
+        let patterns: String = row["patterns"]
+        return Client(
+            name: row["name"],
+            roles: Set(roles.split(separator: ",").compactMap { Role(rawValue: String($0)) }),
+            patterns: patterns.split(separator: ",").compactMap { IntegrationPattern(String($0)) },
+            mtlsIdentity: row["mtls_identity"], apiKeyHash: row["api_key_hash"],
+            createdAt: Date(timeIntervalSince1970: row["created_at"]))
+    }
+}
