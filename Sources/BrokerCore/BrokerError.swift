@@ -31,7 +31,11 @@ public struct BrokerError: Error, Sendable, Equatable, CustomStringConvertible {
         self.fieldErrors = fieldErrors
     }
 
-    public var code: String { value.rawValue }
+    /// The API's stable code. Invalid input shares `invalid_request` with a malformed body; the 422
+    /// status and the per-field `errors` tell them apart.
+    public var code: String {
+        value == .validationFailed ? Code.invalidRequest.rawValue : value.rawValue
+    }
 
     public var status: Int {
         switch value {

@@ -1,0 +1,44 @@
+import BrokerCore
+import BrokerSealing
+import BrokerStorage
+import BrokerTLS
+public import Hummingbird
+import HummingbirdTLS
+public import Logging
+import NIOCore
+
+/// The routes of the broker over already-built dependencies (what route tests call).
+public func buildRouter(dependencies: BrokerDependencies) -> Router<BrokerRequestContext> {
+    let router = Router(context: BrokerRequestContext.self)
+    // The request log is outermost so it also records the problem documents.
+    router.add(middleware: RequestLogMiddleware())
+    router.add(middleware: ProblemMiddleware())
+    HealthController(dependencies: dependencies).addRoutes(to: router)
+    OpenAPIController().addRoutes(to: router)
+    let v1 = router.group("v1").add(middleware: ClientAuthenticator(clients: dependencies.clients, audit: dependencies.audit))
+    IntegrationController(dependencies: dependencies).addRoutes(to: v1)
+    KeyController(dependencies: dependencies).addRoutes(to: v1)
+    return router
+}
+
+/// The whole service from its configuration: store, keyring, audit trail, TLS, routes.
+/// `serve`, `demo` and the end-to-end tests all start the broker through this.
+public func buildApplication(
+    configuration: BrokerConfiguration, logger: Logger,
+    onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
+) async throws -> some ApplicationProtocol {
+    let keyring = try KeyringHolder(KeyringFile.load(path: configuration.keyringPath), path: configuration.keyringPath)
+    let store = try StoreFactory.open(configuration.database)
+    let audit = try AuditLog(destination: configuration.auditLog)
+    guard let certificate = configuration.tlsCertificatePath, let key = configuration.tlsKeyPath else {
+        throw ConfigurationError("CREDBROKER_TLS_CERT and CREDBROKER_TLS_KEY must name the server's PEM certificate chain and key (`credbroker init` writes development ones)")
+    }
+    let tls = try ServerTLSFiles.configuration(certificatePath: certificate, keyPath: key, clientCAPath: configuration.tlsClientCAPath)
+    let dependencies = BrokerDependencies(integrations: store, clients: store, keyring: keyring, audit: audit, logger: logger)
+    return Application(
+        router: buildRouter(dependencies: dependencies),
+        server: try .tls(tlsConfiguration: tls),
+        configuration: .init(address: .hostname(configuration.listenHost, port: configuration.listenPort), serverName: "credbroker"),
+        onServerRunning: onServerRunning,
+        logger: logger)
+}

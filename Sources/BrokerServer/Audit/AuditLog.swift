@@ -1,0 +1,59 @@
+import Foundation
+import Synchronization
+
+/// The JSON-lines audit trail. Each event is one `write(2)` of one whole line to a file opened with
+/// `O_APPEND`, so a crash loses at most the line being written and lines never interleave.
+public final class AuditLog: Sendable {
+    private let descriptor: Mutex<Int32>
+    private let ownsDescriptor: Bool
+    private let encoder: JSONEncoder
+
+    /// `-` writes to standard output; anything else is a file path, created with mode 0600.
+    public init(destination: String) throws {
+        if destination == "-" {
+            descriptor = Mutex(STDOUT_FILENO)
+            ownsDescriptor = false
+        } else {
+            let fd = open(destination, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
+            guard fd >= 0 else {
+                throw ConfigurationError("cannot open the audit log \(destination): \(String(cString: strerror(errno)))")
+            }
+            descriptor = Mutex(fd)
+            ownsDescriptor = true
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .custom { date, encoder in
+            var container = encoder.singleValueContainer()
+            try container.encode(Self.timestamp(date))
+        }
+        self.encoder = encoder
+    }
+
+    public func record(_ event: AuditEvent) {
+        guard var line = try? encoder.encode(event) else { return }
+        line.append(UInt8(ascii: "\n"))
+        descriptor.withLock { fd in
+            line.withUnsafeBytes { buffer in
+                var offset = 0
+                while offset < buffer.count {
+                    let written = write(fd, buffer.baseAddress! + offset, buffer.count - offset)
+                    if written < 0 {
+                        if errno == EINTR { continue }
+                        return
+                    }
+                    offset += written
+                }
+            }
+        }
+    }
+
+    deinit {
+        if ownsDescriptor { descriptor.withLock { _ = close($0) } }
+    }
+
+    /// RFC 3339 with milliseconds, UTC.
+    static func timestamp(_ date: Date) -> String {
+        date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+    }
+}

@@ -1,0 +1,28 @@
+public import BrokerSealing
+public import BrokerStorage
+public import Foundation
+public import Logging
+
+/// What the routes need, already built: `serve`, `demo` and the tests hand the same shape to `buildRouter`.
+public struct BrokerDependencies: Sendable {
+    public var integrations: any IntegrationStore
+    public var clients: any ClientStore
+    public var keyring: KeyringHolder
+    public var audit: AuditLog
+    public var now: @Sendable () -> Date
+    public var logger: Logger
+
+    public init(
+        integrations: any IntegrationStore, clients: any ClientStore, keyring: KeyringHolder, audit: AuditLog,
+        now: @escaping @Sendable () -> Date = { Date() }, logger: Logger
+    ) {
+        self.integrations = integrations
+        self.clients = clients
+        self.keyring = keyring
+        self.audit = audit
+        self.now = now
+        self.logger = logger
+    }
+
+    public var sealer: EnvelopeSealer { keyring.sealer }
+}

@@ -1,0 +1,73 @@
+import BrokerCore
+import Foundation
+import BrokerSealing
+public import BrokerStorage
+import BrokerTLS
+public import Hummingbird
+import NIOCore
+import NIOSSL
+
+/// Establishes the caller of every `/v1` request: an API key (`Authorization: Bearer`) or a TLS client
+/// certificate whose identity is registered. Anything else is 401, and failures are audited.
+public struct ClientAuthenticator: RouterMiddleware {
+    public typealias Context = BrokerRequestContext
+
+    let clients: any ClientStore
+    let audit: AuditLog
+
+    public init(clients: any ClientStore, audit: AuditLog) {
+        self.clients = clients
+        self.audit = audit
+    }
+
+    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var context = context
+        if let authorization = request.headers[.authorization] {
+            guard let key = Self.bearerToken(authorization) else {
+                throw refuse(request, reason: "malformed_authorization", message: "The Authorization header must be 'Bearer <api-key>'.")
+            }
+            let hash = APIKey.hash(key)
+            guard let client = try await clients.client(apiKeyHash: hash),
+                let stored = client.apiKeyHash, Digest.constantTimeEqual(Array(stored.utf8), Array(hash.utf8))
+            else {
+                throw refuse(request, reason: "unknown_api_key", message: "The API key is not valid. Ask ops for a key (`credbroker clients add`).")
+            }
+            context.caller = Caller(client: client, method: .apiKey)
+        } else if let identity = try await Self.certificateIdentity(context.channel) {
+            guard let client = try await clients.client(mtlsIdentity: identity) else {
+                throw refuse(request, reason: "unregistered_certificate", message: "The client certificate is valid but its identity is not registered (`credbroker clients add --mtls-identity`).")
+            }
+            context.caller = Caller(client: client, method: .mtls)
+        } else {
+            throw refuse(request, reason: "no_credentials", message: BrokerError.unauthorized().message)
+        }
+        return try await next(request, context)
+    }
+
+    private func refuse(_ request: Request, reason: String, message: String) -> BrokerErrorResponse {
+        audit.record(AuditEvent(event: "auth.failed", caller: nil, outcome: "denied", code: reason, detail: ["path": request.uri.path]))
+        return BrokerErrorResponse(.unauthorized(message), headers: [.wwwAuthenticate: "Bearer realm=\"credbroker\""])
+    }
+
+    static func bearerToken(_ header: String) -> SecretValue? {
+        let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
+        let token = parts[1].trimmingCharacters(in: .whitespaces)
+        guard !token.isEmpty, token.utf8.count <= 256 else { return nil }
+        return SecretValue(token)
+    }
+
+    /// The identity of the verified client certificate on this connection, if one was presented.
+    static func certificateIdentity(_ channel: (any Channel)?) async throws -> String? {
+        guard let channel else { return nil }
+        let certificate: NIOSSLCertificate?
+        do {
+            certificate = try await channel.nioSSL_peerCertificate().get()
+        } catch {
+            // No TLS handler (plain HTTP in tests) means no certificate.
+            return nil
+        }
+        guard let certificate else { return nil }
+        return ClientCertificateIdentity.identity(fromDER: try certificate.toDERBytes())
+    }
+}

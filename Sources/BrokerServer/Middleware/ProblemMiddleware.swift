@@ -1,0 +1,35 @@
+import BrokerCore
+public import Hummingbird
+import Logging
+
+/// Turns every error into a problem document, so no route, framework refusal or unexpected failure
+/// ever answers in another shape, and nothing unexpected (which might hold a secret) reaches a caller.
+public struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
+    public init() {}
+
+    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as BrokerErrorResponse {
+            return ProblemDocument(error.error).response(headers: error.headers)
+        } catch let error as BrokerError {
+            return ProblemDocument(error).response()
+        } catch let error as any HTTPResponseError {
+            return ProblemDocument(Self.brokerError(for: error.status, request: request)).response()
+        } catch {
+            // The error's text may quote input or an upstream; log its type only.
+            context.logger.error("request failed", metadata: ["credbroker.error_type": "\(type(of: error))"])
+            return ProblemDocument(.internalError()).response()
+        }
+    }
+
+    static func brokerError(for status: HTTPResponse.Status, request: Request) -> BrokerError {
+        switch status.code {
+        case 404: .notFound("There is no endpoint at \(request.method) \(request.uri.path).")
+        case 405: .methodNotAllowed("\(request.method) is not allowed on \(request.uri.path).")
+        case 413: .payloadTooLarge(limit: BodyLimits.api)
+        case 400..<500: .invalidRequest("The request could not be read (\(status.code) \(status.reasonPhrase)).")
+        default: .internalError()
+        }
+    }
+}
