@@ -94,6 +94,8 @@ let package = Package(
             dependencies: [
                 "BrokerCore", "BrokerTLS",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             path: "Tests/BrokerTesting",
