@@ -12,6 +12,14 @@ public struct ExchangeSettings: Sendable, Equatable, Codable {
     public var auth: Auth
     public var caCertificate: String?
 
+    public init(ewsURL: String, account: String, username: String? = nil, auth: Auth = .ntlm, caCertificate: String? = nil) {
+        self.ewsURL = ewsURL
+        self.account = account
+        self.username = username
+        self.auth = auth
+        self.caCertificate = caCertificate
+    }
+
     enum CodingKeys: String, CodingKey {
         case account, username, auth
         case ewsURL = "ews_url"

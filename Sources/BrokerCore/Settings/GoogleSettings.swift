@@ -15,6 +15,15 @@ public struct GoogleSettings: Sendable, Equatable, Codable {
     public var clientEmail: String?
     public var subject: String?
 
+    public init(auth: Auth, scopes: [String] = Self.defaultScopes, expectedAccount: String? = nil, allowedDomain: String? = nil, clientEmail: String? = nil, subject: String? = nil) {
+        self.auth = auth
+        self.scopes = scopes
+        self.expectedAccount = expectedAccount
+        self.allowedDomain = allowedDomain
+        self.clientEmail = clientEmail
+        self.subject = subject
+    }
+
     enum CodingKeys: String, CodingKey {
         case auth, scopes, subject
         case expectedAccount = "expected_account"

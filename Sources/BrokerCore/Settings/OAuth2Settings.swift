@@ -12,6 +12,14 @@ public struct OAuth2Settings: Sendable, Equatable, Codable {
     public var audience: String?
     public var clientAuth: ClientAuth
 
+    public init(tokenURL: String, clientID: String, scopes: [String] = [], audience: String? = nil, clientAuth: ClientAuth = .clientSecretBasic) {
+        self.tokenURL = tokenURL
+        self.clientID = clientID
+        self.scopes = scopes
+        self.audience = audience
+        self.clientAuth = clientAuth
+    }
+
     enum CodingKeys: String, CodingKey {
         case scopes, audience
         case tokenURL = "token_url"

@@ -17,6 +17,16 @@ public struct Office365Settings: Sendable, Equatable, Codable {
     public var scopes: [String]
     public var authority: String?
 
+    public init(account: String?, tenant: String, clientID: String, auth: Auth, certificate: String? = nil, scopes: [String] = Self.defaultScopes, authority: String? = nil) {
+        self.account = account
+        self.tenant = tenant
+        self.clientID = clientID
+        self.auth = auth
+        self.certificate = certificate
+        self.scopes = scopes
+        self.authority = authority
+    }
+
     enum CodingKeys: String, CodingKey {
         case account, tenant, auth, certificate, scopes, authority
         case clientID = "client_id"

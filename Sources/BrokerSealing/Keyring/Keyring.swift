@@ -8,7 +8,7 @@ public struct Keyring: Sendable {
     /// When each version was created, for `keys status`.
     public let createdAt: [UInt32: Date]
 
-    public init(keys: [KeyEncryptionKey], activeVersion: UInt32, createdAt: [UInt32: Date] = [:]) throws {
+    public init(keys: [KeyEncryptionKey], activeVersion: UInt32, createdAt: [UInt32: Date] = [:]) throws(KeyringError) {
         var byVersion: [UInt32: KeyEncryptionKey] = [:]
         for key in keys {
             guard byVersion[key.version] == nil else { throw KeyringError.malformed("key version \(key.version) appears twice") }

@@ -19,7 +19,7 @@ public enum KeyringFile {
     }
 
     /// Loads and checks a keyring file: it must exist, be readable by its owner only, and be well-formed.
-    public static func load(path: String) throws -> Keyring {
+    public static func load(path: String) throws(KeyringError) -> Keyring {
         var info = stat()
         guard stat(path, &info) == 0 else {
             if errno == ENOENT { throw KeyringError.missing(path: path) }
@@ -39,7 +39,7 @@ public enum KeyringFile {
     }
 
     /// Parses keyring JSON; each error names what is wrong without echoing key material.
-    public static func parse(_ data: Data) throws -> Keyring {
+    public static func parse(_ data: Data) throws(KeyringError) -> Keyring {
         let document: Document
         do {
             document = try JSONDecoder().decode(Document.self, from: data)

@@ -15,7 +15,7 @@ public final class KeyringHolder: Sendable {
 
     /// Reads the file again; on failure the keyring in use stays as it was.
     @discardableResult
-    public func reload() throws -> Keyring {
+    public func reload() throws(KeyringError) -> Keyring {
         guard let path else { return keyring }
         let fresh = try KeyringFile.load(path: path)
         current.withLock { $0 = fresh }

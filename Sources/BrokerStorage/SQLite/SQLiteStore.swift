@@ -115,11 +115,17 @@ public final class SQLiteStore: IntegrationStore, ClientStore {
     }
 
     public func delete(named name: IntegrationName) async throws -> Bool {
-        try await pool.write { db in
+        let deleted = try await pool.write { db in
             try db.execute(sql: "DELETE FROM integration_secrets WHERE integration = ?", arguments: [name.rawValue])
             try db.execute(sql: "DELETE FROM integrations WHERE name = ?", arguments: [name.rawValue])
             return db.changesCount > 0
         }
+        if deleted {
+            // secure_delete zeroes the freed pages in the database; the WAL still holds the frames that
+            // wrote them until it is checkpointed and truncated. Best effort: a busy reader only delays it.
+            _ = try? await pool.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
+        }
+        return deleted
     }
 
     public func sealedSecrets(of name: IntegrationName) async throws -> [SecretField: SealedSecret] {
