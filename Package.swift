@@ -119,6 +119,7 @@ let package = Package(
                 "BrokerServer", "BrokerCore", "BrokerSealing", "BrokerStorage", "BrokerTLS", "BrokerTesting",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             swiftSettings: strictSettings
