@@ -89,6 +89,12 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        .executableTarget(
+            name: "SealingBenchmark",
+            dependencies: ["BrokerCore", "BrokerSealing"],
+            path: "Benchmarks/SealingBenchmark",
+            swiftSettings: strictSettings
+        ),
         .target(
             name: "BrokerTesting",
             dependencies: [

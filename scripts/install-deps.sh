@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs what building and testing credbroker needs on a Debian machine with Swift 6.3:
+# the OpenSSL and SQLite development files, pkg-config, and Python's `cryptography`
+# (the tests open sealed secrets with it to prove the documented format).
+set -euo pipefail
+
+packages=()
+for package in libssl-dev libsqlite3-dev pkg-config python3; do
+    dpkg -s "$package" >/dev/null 2>&1 || packages+=("$package")
+done
+if ((${#packages[@]})); then
+    if [[ $(id -u) -ne 0 ]]; then
+        echo "install-deps: missing Debian packages: ${packages[*]} (run as root, or: sudo apt-get install ${packages[*]})" >&2
+        exit 1
+    fi
+    echo "install-deps: installing ${packages[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${packages[@]}" >/dev/null
+fi
+
+if ! python3 -c 'import cryptography' 2>/dev/null; then
+    echo "install-deps: installing Python's cryptography package"
+    python3 -m pip install --quiet cryptography 2>/dev/null \
+        || python3 -m pip install --quiet --break-system-packages cryptography
+fi
