@@ -6,14 +6,19 @@ public import BrokerCore
 /// The byte layout is in docs/sealed-format.md.
 public struct EnvelopeSealer: Sendable {
     private let keyring: @Sendable () -> Keyring
+    private let reloadKeyring: (@Sendable () -> Keyring?)?
 
-    /// `keyring` is asked on every call, so a reloaded keyring takes effect at once.
-    public init(keyring: @escaping @Sendable () -> Keyring) {
+    /// `keyring` is asked on every call, so a reloaded keyring takes effect at once. `reloadKeyring`,
+    /// when given, is called once when a secret names a version not loaded (a replica that has not
+    /// yet picked up a rotation), before that is reported as an error.
+    public init(keyring: @escaping @Sendable () -> Keyring, reloadKeyring: (@Sendable () -> Keyring?)? = nil) {
         self.keyring = keyring
+        self.reloadKeyring = reloadKeyring
     }
 
     public init(keyring: Keyring) {
         self.keyring = { keyring }
+        self.reloadKeyring = nil
     }
 
     public func seal(_ secret: SecretValue, for context: SealingContext) throws -> SealedSecret {
@@ -80,7 +85,9 @@ public struct EnvelopeSealer: Sendable {
     }
 
     private func unwrap(_ sealed: SealedSecret, for context: SealingContext) throws -> SecretValue {
-        guard let kek = keyring().keys[sealed.keyVersion] else { throw SealingError.keyVersionUnavailable(sealed.keyVersion) }
+        guard let kek = keyring().keys[sealed.keyVersion] ?? reloadKeyring?()?.keys[sealed.keyVersion] else {
+            throw SealingError.keyVersionUnavailable(sealed.keyVersion)
+        }
         let dataKey: SecretValue?
         do {
             dataKey = try kek.material.withUnsafeBytes { key throws in

@@ -22,9 +22,10 @@ public func buildRouter(dependencies: BrokerDependencies) -> Router<BrokerReques
 }
 
 /// The whole service from its configuration: store, keyring, audit trail, TLS, routes.
-/// `serve`, `demo` and the end-to-end tests all start the broker through this.
+/// `serve`, `demo` and the end-to-end tests all start the broker through this. In-process tests pass
+/// `listensForSIGHUP: false`: a signal handler belongs to the process, not to one of several brokers in it.
 public func buildApplication(
-    configuration: BrokerConfiguration, logger: Logger,
+    configuration: BrokerConfiguration, logger: Logger, listensForSIGHUP: Bool = true,
     onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
 ) async throws -> some ApplicationProtocol {
     let keyring = try KeyringHolder(KeyringFile.load(path: configuration.keyringPath), path: configuration.keyringPath)
@@ -39,6 +40,7 @@ public func buildApplication(
         router: buildRouter(dependencies: dependencies),
         server: try .tls(tlsConfiguration: tls),
         configuration: .init(address: .hostname(configuration.listenHost, port: configuration.listenPort), serverName: "credbroker"),
+        services: [KeyringReloader(holder: keyring, pollInterval: configuration.keyringReloadInterval, listensForSIGHUP: listensForSIGHUP, logger: logger)],
         onServerRunning: onServerRunning,
         logger: logger)
 }

@@ -26,6 +26,8 @@ public struct BrokerConfiguration: Sendable {
     public var metricsAuth: MetricsAuth = .none
     public var webhookURLs: [String] = []
     public var webhookSecretFile: String?
+    /// How often the keyring file is checked for changes; nil turns polling off (SIGHUP still reloads).
+    public var keyringReloadInterval: Duration? = .seconds(2)
 
     /// How log lines are written.
     public enum LogFormat: String, Sendable { case text, json }
@@ -88,6 +90,12 @@ public struct BrokerConfiguration: Sendable {
         }
         configuration.webhookURLs = list(string("credbroker.webhook.urls"))
         configuration.webhookSecretFile = string("credbroker.webhook.secret.file")
+        if let reload = string("credbroker.keyring.reload.seconds") {
+            guard let seconds = Double(reload), seconds >= 0, seconds <= 3600 else {
+                throw ConfigurationError("CREDBROKER_KEYRING_RELOAD_SECONDS must be seconds from 0 (off) to 3600, not '\(reload)'")
+            }
+            configuration.keyringReloadInterval = seconds == 0 ? nil : .milliseconds(Int(seconds * 1000))
+        }
         guard ["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(configuration.logLevel) else {
             throw ConfigurationError("CREDBROKER_LOG_LEVEL must be one of trace, debug, info, notice, warning, error, critical")
         }

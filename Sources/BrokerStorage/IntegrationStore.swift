@@ -36,4 +36,32 @@ public protocol IntegrationStore: Sendable {
     func secretCountsByKeyVersion() async throws -> [UInt32: Int]
     /// Throws when the store cannot answer (readiness).
     func ping() async throws
+    /// Up to `limit` sealed secrets not sealed under `keyVersion`, in (integration, field) order,
+    /// strictly after `after`: the batches `keys rewrap` walks through.
+    func secrets(notSealedUnder keyVersion: UInt32, after: StoredSecret.Position?, limit: Int) async throws -> [StoredSecret]
+    /// In one transaction, replaces each secret whose stored bytes are still the ones read with its
+    /// rewrapped form. A secret changed meanwhile (a PATCH) is left as it is. Returns how many changed.
+    func replaceSealed(_ replacements: [(read: StoredSecret, rewrapped: SealedSecret)]) async throws -> Int
+}
+
+/// A sealed secret together with where it belongs.
+public struct StoredSecret: Sendable, Equatable {
+    /// An (integration, field) pair, the order batches are read in.
+    public struct Position: Sendable, Equatable {
+        public var integration: IntegrationName
+        public var field: SecretField
+
+        public init(integration: IntegrationName, field: SecretField) {
+            self.integration = integration
+            self.field = field
+        }
+    }
+
+    public var position: Position
+    public var sealed: SealedSecret
+
+    public init(position: Position, sealed: SealedSecret) {
+        self.position = position
+        self.sealed = sealed
+    }
 }

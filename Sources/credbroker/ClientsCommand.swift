@@ -113,6 +113,10 @@ extension Role: ExpressibleByArgument {}
 /// The store the configuration names, for commands that work on it directly.
 enum CommandStore {
     static func open() async throws -> SQLiteStore {
-        try StoreFactory.open(try await BrokerConfiguration.load().database)
+        try open(try await BrokerConfiguration.load())
+    }
+
+    static func open(_ configuration: BrokerConfiguration) throws -> SQLiteStore {
+        try StoreFactory.open(configuration.database)
     }
 }

@@ -6,7 +6,7 @@ struct CredbrokerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "credbroker",
         abstract: "An HTTPS credential broker: sealed integration secrets, tokens by name.",
-        subcommands: [ServeCommand.self, InitCommand.self, ClientsCommand.self, IntegrationsCommand.self])
+        subcommands: [ServeCommand.self, InitCommand.self, ClientsCommand.self, IntegrationsCommand.self, KeysCommand.self])
 }
 
 /// Runs the command tree with the contract's exit codes: 0 ok, 1 failure, 2 usage; errors are one line on stderr.

@@ -18,6 +18,11 @@ enum Terminal {
         return String(decoding: try encoder.encode(value), as: UTF8.self)
     }
 
+    /// One line on stdout, unbuffered, so it interleaves correctly with progress output.
+    static func line(_ text: String) {
+        FileHandle.standardOutput.write(Data((text + "\n").utf8))
+    }
+
     static func warn(_ line: String) {
         FileHandle.standardError.write(Data((line + "\n").utf8))
     }

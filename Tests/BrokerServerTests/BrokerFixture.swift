@@ -73,6 +73,7 @@ final class BrokerFixture: Sendable {
         configuration.tlsKeyPath = pki.serverKeyPath
         configuration.tlsClientCAPath = pki.clientCAPath
         configuration.auditLog = directory.file("audit.log")
+        configuration.keyringReloadInterval = .milliseconds(100)
         self.configuration = configuration
 
         let store = try SQLiteStore(path: configuration.database)
@@ -91,7 +92,7 @@ final class BrokerFixture: Sendable {
     func run(_ body: @Sendable (BrokerSession) async throws -> Void) async throws {
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
         let app = try await buildApplication(
-            configuration: configuration, logger: logs.logger(),
+            configuration: configuration, logger: logs.logger(), listensForSIGHUP: false,
             onServerRunning: { channel in continuation.yield(channel.localAddress?.port ?? 0) })
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await app.runService(gracefulShutdownSignals: []) }

@@ -5,6 +5,8 @@ public enum KeyringError: Error, Sendable, Equatable, CustomStringConvertible {
     case unreadable(path: String, reason: String)
     case malformed(String)
     case exists(path: String)
+    /// A keyring change that would lose or misuse key material.
+    case refused(String)
 
     public var description: String {
         switch self {
@@ -18,6 +20,8 @@ public enum KeyringError: Error, Sendable, Equatable, CustomStringConvertible {
             "keyring is malformed: \(reason)"
         case .exists(let path):
             "a keyring already exists at \(path); refusing to overwrite it"
+        case .refused(let reason):
+            reason
         }
     }
 }

@@ -1,8 +1,9 @@
 import BrokerCore
 public import Foundation
 
-/// The keyring's JSON file: `{"format": 1, "active": N, "keys": [{"version", "created_at", "key" (base64, 32 bytes)}]}`.
-/// Versions only grow; `keys add|activate|retire` edit this file (write, fsync, rename), keeping mode 0600.
+/// The keyring's JSON file: `{"format": 1, "active": N, "keys": [{"version", "created_at", "key" (base64, 32 bytes)}],
+/// "retired": [versions]}`. Versions only grow; `keys add|activate|retire` edit it under a lock
+/// (write a temporary file, fsync, rename, fsync the directory), keeping mode 0600.
 public enum KeyringFile {
     public static let format = 1
 
@@ -10,6 +11,7 @@ public enum KeyringFile {
         var format: Int
         var active: UInt32
         var keys: [Entry]
+        var retired: [UInt32]?
     }
 
     private struct Entry: Codable {
@@ -62,7 +64,7 @@ public enum KeyringFile {
             keys.append(KeyEncryptionKey(version: entry.version, material: SecretValue(bytes: material)))
             if let created = entry.created_at { createdAt[entry.version] = ISO8601DateFormatter().date(from: created) }
         }
-        return try Keyring(keys: keys, activeVersion: document.active, createdAt: createdAt)
+        return try Keyring(keys: keys, activeVersion: document.active, createdAt: createdAt, retired: document.retired ?? [])
     }
 
     /// Writes a keyring atomically with mode 0600: a temporary file beside it, fsync, rename.
@@ -76,7 +78,8 @@ public enum KeyringFile {
                 return Entry(
                     version: version, created_at: keyring.createdAt[version].map(formatter.string(from:)),
                     key: key.material.withUnsafeBytes { Data($0).base64EncodedString() })
-            })
+            },
+            retired: keyring.retired.isEmpty ? nil : keyring.retired)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         let data = try encoder.encode(document)
@@ -92,5 +95,26 @@ public enum KeyringFile {
             unlink(temporary)
             throw KeyringError.unreadable(path: path, reason: String(cString: strerror(errno)))
         }
+        // The rename is durable only once the directory entry is.
+        let directory = open((path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent, O_RDONLY | O_DIRECTORY)
+        if directory >= 0 {
+            fsync(directory)
+            close(directory)
+        }
+    }
+
+    /// Reads, changes and writes the keyring at `path` while holding an exclusive lock on
+    /// `path.lock`, so two `keys` commands never lose each other's change. Returns the new keyring.
+    @discardableResult
+    public static func update(path: String, _ change: (Keyring) throws -> Keyring) throws -> Keyring {
+        let lockPath = path + ".lock"
+        let lock = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard lock >= 0 else { throw KeyringError.unreadable(path: lockPath, reason: String(cString: strerror(errno))) }
+        defer { close(lock) }
+        guard flock(lock, LOCK_EX) == 0 else { throw KeyringError.unreadable(path: lockPath, reason: String(cString: strerror(errno))) }
+        defer { flock(lock, LOCK_UN) }
+        let changed = try change(try load(path: path))
+        try write(changed, to: path, overwrite: true)
+        return changed
     }
 }

@@ -144,7 +144,12 @@ public final class SQLiteStore: IntegrationStore, ClientStore {
     }
 
     public func secretCountsByKeyVersion() async throws -> [UInt32: Int] {
-        try await pool.read { db in
+        try secretCountsByKeyVersionNow()
+    }
+
+    /// `secretCountsByKeyVersion` for synchronous callers (the CLI holding the keyring lock).
+    public func secretCountsByKeyVersionNow() throws -> [UInt32: Int] {
+        try pool.read { db in
             var counts: [UInt32: Int] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT key_version, COUNT(*) AS n FROM integration_secrets GROUP BY key_version") {
                 counts[UInt32(row["key_version"] as Int64)] = row["n"]
@@ -155,6 +160,51 @@ public final class SQLiteStore: IntegrationStore, ClientStore {
 
     public func ping() async throws {
         _ = try await pool.read { db in try Int.fetchOne(db, sql: "SELECT 1") }
+    }
+
+    public func secrets(notSealedUnder keyVersion: UInt32, after: StoredSecret.Position?, limit: Int) async throws -> [StoredSecret] {
+        try await pool.read { db in
+            let rows: [Row]
+            if let after {
+                rows = try Row.fetchAll(
+                    db,
+                    sql: """
+                        SELECT integration, field, sealed FROM integration_secrets
+                        WHERE key_version != ? AND (integration > ? OR (integration = ? AND field > ?))
+                        ORDER BY integration, field LIMIT ?
+                        """,
+                    arguments: [Int64(keyVersion), after.integration.rawValue, after.integration.rawValue, after.field.rawValue, limit])
+            } else {
+                rows = try Row.fetchAll(
+                    db, sql: "SELECT integration, field, sealed FROM integration_secrets WHERE key_version != ? ORDER BY integration, field LIMIT ?",
+                    arguments: [Int64(keyVersion), limit])
+            }
+            return try rows.map { row in
+                let rawName: String = row["integration"]
+                let rawField: String = row["field"]
+                let bytes: Data = row["sealed"]
+                guard let name = IntegrationName(rawName), let field = SecretField(rawValue: rawField),
+                    let sealed = SealedSecret(serialized: Array(bytes))
+                else { throw BrokerError.internalError("The sealed \(rawField) of '\(rawName)' is corrupt in the store.") }
+                return StoredSecret(position: .init(integration: name, field: field), sealed: sealed)
+            }
+        }
+    }
+
+    public func replaceSealed(_ replacements: [(read: StoredSecret, rewrapped: SealedSecret)]) async throws -> Int {
+        try await pool.write { db in
+            var changed = 0
+            for (read, rewrapped) in replacements {
+                try db.execute(
+                    sql: "UPDATE integration_secrets SET key_version = ?, sealed = ? WHERE integration = ? AND field = ? AND sealed = ?",
+                    arguments: [
+                        Int64(rewrapped.keyVersion), Data(rewrapped.serialized), read.position.integration.rawValue,
+                        read.position.field.rawValue, Data(read.sealed.serialized),
+                    ])
+                changed += db.changesCount
+            }
+            return changed
+        }
     }
 
     // MARK: ClientStore
