@@ -134,7 +134,7 @@ let package = Package(
         .testTarget(
             name: "EndToEndTests",
             dependencies: [
-                "BrokerTesting",
+                "BrokerTesting", "BrokerCore", "BrokerSealing", "BrokerStorage",
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: strictSettings

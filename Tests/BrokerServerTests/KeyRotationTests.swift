@@ -1,0 +1,82 @@
+import BrokerCore
+import BrokerSealing
+import BrokerServer
+import BrokerStorage
+import BrokerTesting
+import Foundation
+import Testing
+
+@Suite(.serialized) struct KeyRotationTests {
+    /// A running broker picks up a new key from the file, seals new secrets under it once it is
+    /// active, and shows the change in GET /v1/keys and /readyz.
+    @Test func runningServerPicksUpKeyringChanges() async throws {
+        let fixture = try await BrokerFixture()
+        try await fixture.run { session in
+            #expect(try await session.call(.post, "/v1/integrations", body: Samples.oauth2("before")).status == 201)
+            try KeyringFile.update(path: fixture.configuration.keyringPath) { try $0.addingKey() }
+            #expect(try await waitFor(session) { $0.json["loaded"] as? [Int] == [1, 2] })
+            let ready = try await session.call(.get, "/readyz", as: nil)
+            #expect((ready.json["keyring"] as? [String: Any])?["loaded"] as? [Int] == [1, 2])
+
+            try KeyringFile.update(path: fixture.configuration.keyringPath) { try $0.activating(2) }
+            #expect(try await waitFor(session) { $0.json["active"] as? Int == 2 })
+            #expect(try await session.call(.post, "/v1/integrations", body: Samples.oauth2("after")).status == 201)
+            let keys = try await session.call(.get, "/v1/keys", as: "ops")
+            let versions = keys.json["versions"] as? [[String: Any]] ?? []
+            #expect(versions.map { $0["secrets"] as? Int } == [1, 1])
+            #expect(versions.map { $0["state"] as? String } == ["decrypt_only", "active"])
+
+            // A malformed keyring is refused; the server keeps the one it has.
+            try "{".write(toFile: fixture.configuration.keyringPath, atomically: true, encoding: .utf8)
+            chmod(fixture.configuration.keyringPath, 0o600)
+            try await Task.sleep(for: .milliseconds(400))
+            #expect(try await session.call(.get, "/v1/keys", as: "ops").json["active"] as? Int == 2)
+            #expect(fixture.logs.text.contains("keyring reload failed"))
+        }
+    }
+
+    /// Rewrapping while admins create and change integrations loses nothing: no request fails,
+    /// every secret ends under the new version and opens to the last value written.
+    @Test func rewrapDuringAdminTrafficLosesNothing() async throws {
+        let fixture = try await BrokerFixture()
+        try await fixture.run { session in
+            let count = 120
+            for index in 0..<count {
+                #expect(try await session.call(.post, "/v1/integrations", body: Samples.oauth2("fmis-\(index)", clientSecret: "v1-\(index)")).status == 201)
+            }
+            let rotated = try KeyringFile.update(path: fixture.configuration.keyringPath) { try $0.addingKey().activating(2) }
+            #expect(try await waitFor(session) { $0.json["active"] as? Int == 2 })
+
+            let store = try SQLiteStore(path: fixture.configuration.database)
+            async let traffic: [Int] = {
+                var statuses: [Int] = []
+                for index in stride(from: 0, to: count, by: 3) {
+                    statuses.append(try await session.call(.patch, "/v1/integrations/fmis-\(index)", body: ["secrets": ["client_secret": "v2-\(index)"]]).status)
+                    statuses.append(try await session.call(.post, "/v1/integrations", body: Samples.oauth2("new-\(index)", clientSecret: "new-\(index)")).status)
+                }
+                return statuses
+            }()
+            let result = try await KeyRotation(store: store, keyring: rotated).rewrap(batchSize: 7)
+            let statuses = try await traffic
+            #expect(statuses.allSatisfy { $0 == 200 || $0 == 201 }, "\(statuses.filter { $0 >= 300 })")
+            #expect(result.done + result.skipped <= count)
+            #expect(try await store.secretCountsByKeyVersion() == [2: count + statuses.count / 2])
+
+            let sealer = EnvelopeSealer(keyring: rotated)
+            for index in 0..<count {
+                let name = IntegrationName("fmis-\(index)")!
+                let sealed = try #require(try await store.sealedSecrets(of: name)[.clientSecret])
+                let expected = index % 3 == 0 ? "v2-\(index)" : "v1-\(index)"
+                #expect(try sealer.open(sealed, for: SealingContext(integration: name, field: .clientSecret)).revealUTF8() == expected)
+            }
+        }
+    }
+
+    private func waitFor(_ session: BrokerSession, _ condition: (TestHTTPClient.Reply) -> Bool) async throws -> Bool {
+        for _ in 0..<100 {
+            if condition(try await session.call(.get, "/v1/keys", as: "ops")) { return true }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        return false
+    }
+}
