@@ -96,6 +96,12 @@ let package = Package(
             path: "Benchmarks/SealingBenchmark",
             swiftSettings: strictSettings
         ),
+        .executableTarget(
+            name: "RewrapBenchmark",
+            dependencies: ["BrokerCore", "BrokerSealing", "BrokerStorage", "BrokerServer"],
+            path: "Benchmarks/RewrapBenchmark",
+            swiftSettings: strictSettings
+        ),
         .target(
             name: "BrokerTesting",
             dependencies: [
