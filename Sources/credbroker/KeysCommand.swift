@@ -35,9 +35,10 @@ struct KeysCommand: AsyncParsableCommand {
             abstract: "Add a new key version, decrypt-only. Confirm every replica loaded it (GET /v1/keys) before `activate`.")
 
         func run() async throws {
-            let path = try await KeyringAccess.path()
-            let keyring = try KeyringFile.update(path: path) { try $0.addingKey() }
+            let configuration = try await BrokerConfiguration.load()
+            let keyring = try KeyringFile.update(path: configuration.keyringPath) { try $0.addingKey() }
             let added = keyring.loadedVersions.last!
+            CommandAudit.record(configuration, event: "keys.added", detail: ["version": "\(added)"])
             Terminal.line("Added key version \(added) (decrypt-only); version \(keyring.activeVersion) stays active.")
             Terminal.line("Next: check every replica lists \(added) in GET /v1/keys or /readyz, then `credbroker keys activate \(added)`.")
         }
@@ -48,8 +49,9 @@ struct KeysCommand: AsyncParsableCommand {
         @Argument(help: "The key version to activate.") var version: UInt32
 
         func run() async throws {
-            let path = try await KeyringAccess.path()
-            try KeyringFile.update(path: path) { try $0.activating(version) }
+            let configuration = try await BrokerConfiguration.load()
+            try KeyringFile.update(path: configuration.keyringPath) { try $0.activating(version) }
+            CommandAudit.record(configuration, event: "keys.activated", detail: ["version": "\(version)"])
             Terminal.line("Key version \(version) is active; new secrets are sealed under it. Next: `credbroker keys rewrap`.")
         }
     }
@@ -85,6 +87,7 @@ struct KeysCommand: AsyncParsableCommand {
                 }
                 return try keyring.retiring(version)
             }
+            CommandAudit.record(configuration, event: "keys.retired", detail: ["version": "\(version)"])
             Terminal.line("Retired key version \(version): its key material is gone from the keyring.")
         }
 
@@ -99,10 +102,10 @@ struct KeysCommand: AsyncParsableCommand {
         @Option(help: "Secrets per transaction.") var batchSize: Int = 500
 
         func run() async throws {
-            let path = try await KeyringAccess.path()
-            let keyring = try KeyringFile.update(path: path) { current in try current.addingKey().activating(current.nextVersion) }
+            let configuration = try await BrokerConfiguration.load()
+            let keyring = try KeyringFile.update(path: configuration.keyringPath) { current in try current.addingKey().activating(current.nextVersion) }
+            CommandAudit.record(configuration, event: "keys.rotated", detail: ["version": "\(keyring.activeVersion)"])
             Terminal.line("Added and activated key version \(keyring.activeVersion).")
-            let (configuration, _) = try await KeyringAccess.load()
             try await KeysCommand.rewrap(configuration: configuration, keyring: keyring, batchSize: batchSize)
         }
     }
@@ -114,6 +117,7 @@ struct KeysCommand: AsyncParsableCommand {
         let result = try await rotation.rewrap(batchSize: batchSize) { reporter.report(done: $0.done, total: $0.total) }
         reporter.finish()
         let elapsed = ContinuousClock.now - start
+        CommandAudit.record(configuration, event: "keys.rewrapped", detail: ["version": "\(keyring.activeVersion)", "rewrapped": "\(result.done)", "skipped": "\(result.skipped)"])
         Terminal.line("Rewrapped \(result.done) secret(s) to key version \(keyring.activeVersion) in \(elapsed.formatted(.units(allowed: [.seconds, .milliseconds], width: .abbreviated)))"
             + (result.skipped > 0 ? "; \(result.skipped) changed meanwhile and were left to the change." : "."))
         let remaining = try await rotation.counts().filter { $0.key != keyring.activeVersion }
@@ -125,10 +129,6 @@ struct KeysCommand: AsyncParsableCommand {
 
 /// The keyring the configuration names.
 enum KeyringAccess {
-    static func path() async throws -> String {
-        try await BrokerConfiguration.load().keyringPath
-    }
-
     static func load() async throws -> (BrokerConfiguration, Keyring) {
         let configuration = try await BrokerConfiguration.load()
         return (configuration, try KeyringFile.load(path: configuration.keyringPath))

@@ -33,8 +33,8 @@ public final class RunningCommand: Sendable {
         let id = UUID().uuidString.prefix(8)
         stdoutPath = directory.file("cmd-\(id).out")
         stderrPath = directory.file("cmd-\(id).err")
-        FileManager.default.createFile(atPath: stdoutPath, contents: nil)
-        FileManager.default.createFile(atPath: stderrPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: stdoutPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: stderrPath, contents: nil)
         process = Process()
         process.executableURL = URL(fileURLWithPath: RepositoryPaths.binary)
         process.arguments = arguments

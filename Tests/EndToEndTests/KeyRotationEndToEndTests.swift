@@ -11,7 +11,10 @@ import Testing
     /// and `keys retire` is refused until nothing is sealed under the old version.
     @Test func rewrapSurvivesSIGKILLAndRetireWaitsForIt() async throws {
         let directory = try TemporaryDirectory()
-        let environment = ["CREDBROKER_DATABASE": directory.file("credbroker.sqlite"), "CREDBROKER_KEYRING": directory.file("keyring.json")]
+        let environment = [
+            "CREDBROKER_DATABASE": directory.file("credbroker.sqlite"), "CREDBROKER_KEYRING": directory.file("keyring.json"),
+            "CREDBROKER_AUDIT_LOG": directory.file("audit.log"),
+        ]
         let keyring = try Keyring.generate()
         try KeyringFile.write(keyring, to: directory.file("keyring.json"), overwrite: false)
         let store = try SQLiteStore(path: directory.file("credbroker.sqlite"))
@@ -61,6 +64,10 @@ import Testing
         #expect(json?["loaded"] as? [Int] == [2])
         #expect((json?["versions"] as? [[String: Any]])?.map { $0["state"] as? String } == ["retired", "active"])
         #expect(try FileManager.default.attributesOfItem(atPath: directory.file("keyring.json"))[.posixPermissions] as? Int == 0o600)
+        let audit = try String(contentsOfFile: directory.file("audit.log"), encoding: .utf8)
+        for event in ["keys.added", "keys.activated", "keys.rewrapped", "keys.retired"] {
+            #expect(audit.contains(#""event":"\#(event)""#), "audit has \(event)")
+        }
     }
 
     /// A running `serve` reloads its keyring on SIGHUP (file polling off), visible in /readyz.
