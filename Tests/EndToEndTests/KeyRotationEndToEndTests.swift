@@ -72,31 +72,14 @@ import Testing
 
     /// A running `serve` reloads its keyring on SIGHUP (file polling off), visible in /readyz.
     @Test func serveReloadsTheKeyringOnSIGHUP() async throws {
-        let directory = try TemporaryDirectory()
-        let setup = directory.file("data")
-        #expect(try await CommandRunner.run(["init", "--dir", setup], in: directory).status == 0)
-        var environment: [String: String] = [:]
-        for line in try String(contentsOfFile: setup + "/credbroker.env", encoding: .utf8).split(separator: "\n") where !line.hasPrefix("#") {
-            let parts = line.split(separator: "=", maxSplits: 1)
-            if parts.count == 2 { environment[String(parts[0])] = String(parts[1]) }
-        }
-        environment["CREDBROKER_LISTEN"] = "127.0.0.1:0"
-        environment["CREDBROKER_KEYRING_RELOAD_SECONDS"] = "0"
-        let server = try CommandRunner.start(["serve"], environment: environment, in: directory)
-        let address = try await server.waitForStderr { line in
-            line.range(of: "credbroker.address=").map { String(line[$0.upperBound...].prefix { !$0.isWhitespace }) }
-        }
-        guard let address else {
-            await server.stop()
-            Issue.record("serve did not start: \(server.stderr)")
-            return
-        }
-        let client = try TestHTTPClient(baseURL: address, trustingCAPEM: try String(contentsOfFile: setup + "/tls/ca.pem", encoding: .utf8))
+        let served = try await ServedSetup(["CREDBROKER_KEYRING_RELOAD_SECONDS": "0"])
+        let (server, address) = try await served.serve()
+        let client = try TestHTTPClient(baseURL: address, trustingCAPEM: served.caPEM)
         func loaded() async throws -> [Int]? {
             (try await client.request(.GET, "/readyz").json["keyring"] as? [String: Any])?["loaded"] as? [Int]
         }
         #expect(try await loaded() == [1])
-        #expect(try await CommandRunner.run(["keys", "add"], environment: environment, in: directory).status == 0)
+        #expect(try await served.run(["keys", "add"]).status == 0)
         try await Task.sleep(for: .milliseconds(300))
         #expect(try await loaded() == [1], "polling is off, so nothing changes before the signal")
         kill(server.pid, SIGHUP)

@@ -8,19 +8,9 @@ import Testing
     /// without them, patched and deleted; `integrations list` sees the same; and no planted secret
     /// reaches the server's output, the audit trail or the SQLite files.
     @Test func initServeAndManageIntegrations() async throws {
-        let directory = try TemporaryDirectory()
-        let setup = directory.file("data")
-        let initialized = try await CommandRunner.run(["init", "--dir", setup], in: directory)
-        #expect(initialized.status == 0, "\(initialized.stderr)")
-        let adminKey = initialized.stdout.split(separator: "\n").last.map(String.init) ?? ""
-
-        var environment: [String: String] = [:]
-        for line in try String(contentsOfFile: setup + "/credbroker.env", encoding: .utf8).split(separator: "\n") where !line.hasPrefix("#") {
-            let parts = line.split(separator: "=", maxSplits: 1)
-            if parts.count == 2 { environment[String(parts[0])] = String(parts[1]) }
-        }
-        environment["CREDBROKER_LISTEN"] = "127.0.0.1:0"
-        environment["CREDBROKER_LOG_LEVEL"] = "trace"
+        let served = try await ServedSetup(["CREDBROKER_LOG_LEVEL": "trace"])
+        let setup = served.path
+        let adminKey = served.adminKey
 
         let password = SecretCanary.make("e2e-password")
         let clientSecret = SecretCanary.make("e2e-client-secret")
@@ -28,17 +18,8 @@ import Testing
         let keyBody = "RTJFUHJpdmF0ZUtleUNhbmFyeQ" + String(UUID().uuidString.filter(\.isLetter).prefix(6))
         let canary = SecretCanary([password, clientSecret, exchangePassword, keyBody, adminKey])
 
-        let server = try CommandRunner.start(["serve"], environment: environment, in: directory)
-        let address = try await server.waitForStderr { line in
-            guard let range = line.range(of: "credbroker.address=") else { return nil }
-            return String(line[range.upperBound...].prefix { !$0.isWhitespace })
-        }
-        guard let address else {
-            await server.stop()
-            Issue.record("serve did not start: \(server.stderr)")
-            return
-        }
-        let client = try TestHTTPClient(baseURL: address, trustingCAPEM: try String(contentsOfFile: setup + "/tls/ca.pem", encoding: .utf8))
+        let (server, address) = try await served.serve()
+        let client = try TestHTTPClient(baseURL: address, trustingCAPEM: served.caPEM)
         var replies: [UInt8] = []
         func call(_ method: String, _ path: String, _ body: Any? = nil) async throws -> TestHTTPClient.Reply {
             let reply = try await client.json(.init(rawValue: method), path, key: adminKey, body: body)
@@ -63,7 +44,7 @@ import Testing
         #expect(try await call("DELETE", "/v1/integrations/onprem").status == 204)
         try await client.shutdown()
 
-        let cli = try await CommandRunner.run(["integrations", "list", "--json"], environment: environment, in: directory)
+        let cli = try await served.run(["integrations", "list", "--json"])
         let rows = (try? JSONSerialization.jsonObject(with: Data(cli.stdout.utf8)) as? [[String: Any]]) ?? []
         #expect(rows.compactMap { $0["name"] as? String } == ["fmis", "gsuite", "hq-rooms"])
 
