@@ -170,10 +170,11 @@ public final class SQLiteStore: IntegrationStore, ClientStore {
                     db,
                     sql: """
                         SELECT integration, field, sealed FROM integration_secrets
-                        WHERE key_version != ? AND (integration > ? OR (integration = ? AND field > ?))
+                        WHERE (integration, field) > (?, ?) AND key_version != ?
                         ORDER BY integration, field LIMIT ?
                         """,
-                    arguments: [Int64(keyVersion), after.integration.rawValue, after.integration.rawValue, after.field.rawValue, limit])
+                    // The row-value comparison lets SQLite start the primary-key scan at the cursor.
+                    arguments: [after.integration.rawValue, after.field.rawValue, Int64(keyVersion), limit])
             } else {
                 rows = try Row.fetchAll(
                     db, sql: "SELECT integration, field, sealed FROM integration_secrets WHERE key_version != ? ORDER BY integration, field LIMIT ?",
@@ -194,13 +195,13 @@ public final class SQLiteStore: IntegrationStore, ClientStore {
     public func replaceSealed(_ replacements: [(read: StoredSecret, rewrapped: SealedSecret)]) async throws -> Int {
         try await pool.write { db in
             var changed = 0
+            let statement = try db.cachedStatement(
+                sql: "UPDATE integration_secrets SET key_version = ?, sealed = ? WHERE integration = ? AND field = ? AND sealed = ?")
             for (read, rewrapped) in replacements {
-                try db.execute(
-                    sql: "UPDATE integration_secrets SET key_version = ?, sealed = ? WHERE integration = ? AND field = ? AND sealed = ?",
-                    arguments: [
-                        Int64(rewrapped.keyVersion), Data(rewrapped.serialized), read.position.integration.rawValue,
-                        read.position.field.rawValue, Data(read.sealed.serialized),
-                    ])
+                try statement.execute(arguments: [
+                    Int64(rewrapped.keyVersion), Data(rewrapped.serialized), read.position.integration.rawValue,
+                    read.position.field.rawValue, Data(read.sealed.serialized),
+                ])
                 changed += db.changesCount
             }
             return changed
