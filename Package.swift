@@ -35,6 +35,12 @@ let package = Package(
             pkgConfig: "libcrypto",
             providers: [.apt(["libssl-dev"])]
         ),
+        // System libcurl, with typed wrappers for its variadic calls and macro constants.
+        .systemLibrary(
+            name: "CredbrokerCurl",
+            pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]
+        ),
         .target(
             name: "BrokerCore",
             dependencies: [.product(name: "Logging", package: "swift-log")],
@@ -55,6 +61,11 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(
+            name: "BrokerUpstreams",
+            dependencies: ["BrokerCore", "CredbrokerCurl", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strictSettings
+        ),
+        .target(
             name: "BrokerTLS",
             dependencies: [
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -67,7 +78,7 @@ let package = Package(
         .target(
             name: "BrokerServer",
             dependencies: [
-                "BrokerCore", "BrokerSealing", "BrokerStorage", "BrokerTLS",
+                "BrokerCore", "BrokerSealing", "BrokerStorage", "BrokerTLS", "BrokerUpstreams",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "Configuration", package: "swift-configuration"),
@@ -78,6 +89,18 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             resources: [.copy("openapi.yaml")],
+            swiftSettings: strictSettings
+        ),
+        // Local Google/Microsoft/EWS/OAuth 2.0 servers for `credbroker demo` and the tests.
+        .target(
+            name: "StandIns",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strictSettings
         ),
         .executableTarget(
@@ -105,7 +128,7 @@ let package = Package(
         .target(
             name: "BrokerTesting",
             dependencies: [
-                "BrokerCore", "BrokerTLS",
+                "BrokerCore", "BrokerTLS", "StandIns",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -129,7 +152,7 @@ let package = Package(
         .testTarget(
             name: "BrokerServerTests",
             dependencies: [
-                "BrokerServer", "BrokerCore", "BrokerSealing", "BrokerStorage", "BrokerTLS", "BrokerTesting",
+                "BrokerServer", "BrokerCore", "BrokerSealing", "BrokerStorage", "BrokerTLS", "BrokerTesting", "StandIns",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

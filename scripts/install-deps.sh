@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Installs what building and testing credbroker needs on a Debian machine with Swift 6.3:
-# the OpenSSL and SQLite development files, pkg-config, and Python's `cryptography`
+# the OpenSSL, SQLite and libcurl development files, pkg-config, and Python's `cryptography`
 # (the tests open sealed secrets with it to prove the documented format).
 set -euo pipefail
 
 packages=()
-for package in libssl-dev libsqlite3-dev pkg-config python3; do
+for package in libssl-dev libsqlite3-dev libcurl4-openssl-dev pkg-config python3; do
     dpkg -s "$package" >/dev/null 2>&1 || packages+=("$package")
 done
 if ((${#packages[@]})); then

@@ -2,6 +2,8 @@ import BrokerCore
 import BrokerSealing
 import BrokerStorage
 import BrokerTLS
+import BrokerUpstreams
+import Foundation
 public import Hummingbird
 import HummingbirdTLS
 public import Logging
@@ -17,6 +19,7 @@ public func buildRouter(dependencies: BrokerDependencies) -> Router<BrokerReques
     OpenAPIController().addRoutes(to: router)
     let v1 = router.group("v1").add(middleware: ClientAuthenticator(clients: dependencies.clients, audit: dependencies.audit))
     IntegrationController(dependencies: dependencies).addRoutes(to: v1)
+    VerifyController(dependencies: dependencies).addRoutes(to: v1)
     KeyController(dependencies: dependencies).addRoutes(to: v1)
     return router
 }
@@ -35,7 +38,13 @@ public func buildApplication(
         throw ConfigurationError("CREDBROKER_TLS_CERT and CREDBROKER_TLS_KEY must name the server's PEM certificate chain and key (`credbroker init` writes development ones)")
     }
     let tls = try ServerTLSFiles.configuration(certificatePath: certificate, keyPath: key, clientCAPath: configuration.tlsClientCAPath)
-    let dependencies = BrokerDependencies(integrations: store, clients: store, keyring: keyring, audit: audit, logger: logger)
+    let upstreamCA = try configuration.upstreamCAPath.map { path in
+        guard let pem = try? String(contentsOfFile: path, encoding: .utf8) else { throw ConfigurationError("CREDBROKER_UPSTREAM_CA: cannot read \(path)") }
+        return pem
+    }
+    let http = UpstreamHTTPClient(configuration: .init(totalTimeout: .seconds(configuration.upstreamTimeoutSeconds), extraCAPEM: upstreamCA))
+    let verifier = Verifier(http: http, microsoftAuthority: configuration.microsoftAuthority)
+    let dependencies = BrokerDependencies(integrations: store, clients: store, keyring: keyring, audit: audit, verifier: verifier, logger: logger)
     return Application(
         router: buildRouter(dependencies: dependencies),
         server: try .tls(tlsConfiguration: tls),

@@ -1,5 +1,6 @@
 public import BrokerSealing
 public import BrokerStorage
+public import BrokerUpstreams
 public import Foundation
 public import Logging
 
@@ -9,17 +10,19 @@ public struct BrokerDependencies: Sendable {
     public var clients: any ClientStore
     public var keyring: KeyringHolder
     public var audit: AuditLog
+    public var verifier: Verifier
     public var now: @Sendable () -> Date
     public var logger: Logger
 
     public init(
-        integrations: any IntegrationStore, clients: any ClientStore, keyring: KeyringHolder, audit: AuditLog,
+        integrations: any IntegrationStore, clients: any ClientStore, keyring: KeyringHolder, audit: AuditLog, verifier: Verifier,
         now: @escaping @Sendable () -> Date = { Date() }, logger: Logger
     ) {
         self.integrations = integrations
         self.clients = clients
         self.keyring = keyring
         self.audit = audit
+        self.verifier = verifier
         self.now = now
         self.logger = logger
     }

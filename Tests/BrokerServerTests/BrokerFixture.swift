@@ -59,7 +59,8 @@ final class BrokerFixture: Sendable {
         ("ops-tool", [.ops], ["*"], "ops-tool"),
     ]
 
-    init() async throws {
+    /// `configure` may change the configuration (and write files it names) before the broker starts.
+    init(configure: (inout BrokerConfiguration, TemporaryDirectory) throws -> Void = { _, _ in }) async throws {
         directory = try TemporaryDirectory()
         pki = try TestPKI(in: directory)
         keyring = try Keyring.generate()
@@ -74,6 +75,7 @@ final class BrokerFixture: Sendable {
         configuration.tlsClientCAPath = pki.clientCAPath
         configuration.auditLog = directory.file("audit.log")
         configuration.keyringReloadInterval = .milliseconds(100)
+        try configure(&configuration, directory)
         self.configuration = configuration
 
         let store = try SQLiteStore(path: configuration.database)

@@ -1,4 +1,5 @@
 import BrokerCore
+import BrokerSealing
 public import Hummingbird
 import Logging
 
@@ -14,6 +15,13 @@ public struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             return ProblemDocument(error.error).response(headers: error.headers)
         } catch let error as BrokerError {
             return ProblemDocument(error).response()
+        } catch let error as SealingError {
+            if case .keyVersionUnavailable(let version) = error {
+                context.logger.error("secret sealed under a key version not loaded", metadata: ["credbroker.key_version": "\(version)"])
+                return ProblemDocument(.keyVersionUnavailable(version)).response()
+            }
+            context.logger.error("sealing failed", metadata: ["credbroker.error": "\(error)"])
+            return ProblemDocument(.internalError()).response()
         } catch let error as any HTTPResponseError {
             return ProblemDocument(Self.brokerError(for: error.status, request: request)).response()
         } catch {

@@ -1,0 +1,193 @@
+public import BrokerCore
+public import Foundation
+
+/// "Verify with …": one real conversation with the provider per kind, its outcome turned into a
+/// verify code, a message and a hint a person can act on. Never throws: trouble is a result.
+public struct Verifier: Sendable {
+    let microsoft: MicrosoftTokenClient
+    let oauth2: OAuth2TokenClient
+    let ews: EWSProbe
+    let now: @Sendable () -> Date
+
+    public init(http: UpstreamHTTPClient, microsoftAuthority: String, now: @escaping @Sendable () -> Date = { Date() }) {
+        microsoft = MicrosoftTokenClient(http: http, defaultAuthority: microsoftAuthority)
+        oauth2 = OAuth2TokenClient(http: http)
+        ews = EWSProbe(http: http)
+        self.now = now
+    }
+
+    public func verify(_ settings: IntegrationSettings, secrets: [SecretField: SecretValue]) async -> VerifyResult {
+        switch settings {
+        case .office365(let office): await verifyOffice365(office, secrets: secrets)
+        case .exchange(let exchange): await verifyExchange(exchange, password: secrets[.password])
+        case .google(let google): verifyGoogle(google, secrets: secrets)
+        case .oauth2(let generic): await verifyOAuth2(generic, clientSecret: secrets[.clientSecret])
+        }
+    }
+
+    // MARK: Office 365
+
+    private func verifyOffice365(_ settings: Office365Settings, secrets: [SecretField: SecretValue]) async -> VerifyResult {
+        let inputs: [String] =
+            switch settings.auth {
+            case .password: ["account", "password", "tenant", "client_id"]
+            case .clientSecret: ["client_secret", "tenant", "client_id"]
+            case .certificate: ["certificate", "private_key", "tenant", "client_id"]
+            }
+        if settings.auth == .certificate {
+            return result(.notSupported, "Verifying certificate sign-in is not supported by this version yet.", hint: "Use a client secret or a password meanwhile.",
+                fields: Dictionary(uniqueKeysWithValues: inputs.map { ($0, "unchecked") }))
+        }
+        let response: UpstreamResponse
+        do {
+            response = try await microsoft.requestToken(settings, secrets: secrets)
+        } catch {
+            return transportFailure(error, provider: "Office 365", inputs: inputs)
+        }
+        if TokenEndpointResponse(response) != nil {
+            return result(.ok, "Office 365 accepted the credentials\(settings.account.map { " for \($0)" } ?? "").", fields: Dictionary(uniqueKeysWithValues: inputs.map { ($0, "ok") }), upstream: .init(status: response.status))
+        }
+        if let throttled = throttling(response, provider: "Office 365") { return throttled }
+        let error = OAuthErrorResponse(response)
+        let upstream = VerifyResult.Upstream(status: response.status, error: error?.error, errorCodes: error?.errorCodes ?? [])
+        if let remedy = AADSTSRemedy.remedy(for: error?.errorCodes ?? [], account: settings.account, tenant: settings.tenant) {
+            var fields = Dictionary(uniqueKeysWithValues: inputs.map { ($0, "unchecked") })
+            fields.merge(remedy.fields.filter { inputs.contains($0.key) }) { $1 }
+            return result(remedy.code, remedy.message, hint: remedy.hint, fields: fields, upstream: upstream)
+        }
+        switch error?.error {
+        case "invalid_client", "unauthorized_client":
+            return result(.invalidClient, "Office 365 rejected the app (client ID or its secret).", hint: "Check the client ID and the secret in Entra ID › App registrations.",
+                fields: ["client_id": "invalid"], upstream: upstream)
+        case "invalid_grant":
+            return result(.invalidCredentials, "Office 365 rejected the sign-in.", hint: "Check the account and its password.", fields: ["account": "unchecked", "password": "invalid"], upstream: upstream)
+        default:
+            return result(.upstreamError, "Office 365 answered with an unexpected error (HTTP \(response.status)).", hint: "Try again later; if it persists, check the settings.", upstream: upstream)
+        }
+    }
+
+    // MARK: Exchange
+
+    private func verifyExchange(_ settings: ExchangeSettings, password: SecretValue?) async -> VerifyResult {
+        let inputs = ["ews_url", "account", "username", "password"].filter { $0 != "username" || settings.username != nil }
+        guard let password else { return result(.invalidCredentials, "No password is stored for this integration.", hint: "Enter the service account's password.", fields: ["password": "invalid"]) }
+        let response: UpstreamResponse
+        do {
+            // With a separate logon name, ask for the account's own mailbox, so a wrong account shows.
+            response = try await ews.getCalendarFolder(settings, password: password, mailbox: settings.username == nil ? nil : settings.account)
+        } catch {
+            return transportFailure(error, provider: "Exchange", inputs: inputs)
+        }
+        let upstream = VerifyResult.Upstream(status: response.status)
+        let expectedPath = "/EWS/Exchange.asmx"
+        let contentType = response.header("Content-Type")?.lowercased() ?? ""
+        switch response.status {
+        case 401:
+            return result(.invalidCredentials, "Exchange rejected the sign-in of \(EWSProbe.logonName(settings)).",
+                hint: "Check the password and the logon name (DOMAIN\\user or user@domain); with NTLM, the username often must be DOMAIN\\user.",
+                fields: ["ews_url": "ok", "account": "unchecked", "username": settings.username == nil ? nil : "invalid", "password": "invalid"].compactMapValues { $0 }, upstream: upstream)
+        case 404:
+            return result(.ewsURLNotFound, "There is no EWS endpoint at \(settings.ewsURL).", hint: "EWS usually lives at https://mail.example.com\(expectedPath).",
+                fields: ["ews_url": "invalid"], upstream: upstream)
+        case 429, 503:
+            if let throttled = throttling(response, provider: "Exchange") { return throttled }
+            return result(.upstreamError, "Exchange is unavailable (HTTP \(response.status)).", hint: "Try again later.", upstream: upstream)
+        default:
+            break
+        }
+        if contentType.contains("text/html") {
+            return result(.ewsURLNotFound, "\(settings.ewsURL) answers with a web page, not EWS.", hint: "EWS usually lives at https://mail.example.com\(expectedPath).", fields: ["ews_url": "invalid"], upstream: upstream)
+        }
+        let code = EWSProbe.responseCode(response.body)
+        switch code {
+        case "NoError"?:
+            return result(.ok, "Exchange accepted the credentials and \(settings.account)'s calendar is readable.", fields: Dictionary(uniqueKeysWithValues: inputs.map { ($0, "ok") }), upstream: upstream)
+        case "ErrorNonExistentMailbox"?, "ErrorMissingEmailAddress"?:
+            return result(.accountNotFound, "Exchange has no mailbox \(settings.account).", hint: "Check the account's email address.", fields: ["ews_url": "ok", "password": "ok", "account": "invalid"], upstream: upstream)
+        case "ErrorAccessDenied"?, "ErrorImpersonateUserDenied"?:
+            return result(.invalidCredentials, "The service account signed in but may not read \(settings.account)'s calendar.", hint: "Grant the service account access to the mailbox.",
+                fields: ["ews_url": "ok", "password": "ok", "account": "invalid"], upstream: upstream)
+        case "ErrorServerBusy"?:
+            return result(.throttled, "Exchange is busy and asks to back off.", hint: "Try again in a few minutes.", upstream: upstream)
+        default:
+            return result(.upstreamError, "Exchange answered unexpectedly (HTTP \(response.status)\(code.map { ", \($0)" } ?? "")).", hint: "Check the EWS URL; if it is right, ask the Exchange admin.", upstream: upstream)
+        }
+    }
+
+    // MARK: Google
+
+    private func verifyGoogle(_ settings: GoogleSettings, secrets: [SecretField: SecretValue]) -> VerifyResult {
+        switch settings.auth {
+        case .oauth where secrets[.refreshToken] == nil:
+            return result(.notLinked, "This Google integration is not linked yet.", hint: "Press \"Link G Suite\" and sign in with the Google account to use.")
+        default:
+            return result(.notSupported, "Verifying Google integrations is not supported by this version yet.", hint: "Link G Suite and service accounts arrive with the next release.")
+        }
+    }
+
+    // MARK: OAuth 2.0
+
+    private func verifyOAuth2(_ settings: OAuth2Settings, clientSecret: SecretValue?) async -> VerifyResult {
+        let inputs = ["token_url", "client_id", "client_secret", "scopes"]
+        guard let clientSecret else { return result(.invalidClient, "No client secret is stored.", hint: "Enter the client secret.", fields: ["client_secret": "invalid"]) }
+        let response: UpstreamResponse
+        do {
+            response = try await oauth2.requestToken(settings, clientSecret: clientSecret)
+        } catch {
+            return transportFailure(error, provider: "The token endpoint", inputs: inputs)
+        }
+        if TokenEndpointResponse(response) != nil {
+            return result(.ok, "The token endpoint issued a token for \(settings.clientID).", fields: Dictionary(uniqueKeysWithValues: inputs.map { ($0, "ok") }), upstream: .init(status: response.status))
+        }
+        if let throttled = throttling(response, provider: "The token endpoint") { return throttled }
+        let error = OAuthErrorResponse(response)
+        let upstream = VerifyResult.Upstream(status: response.status, error: error?.error)
+        switch error?.error {
+        case "invalid_client", "unauthorized_client":
+            return result(.invalidClient, "The token endpoint rejected the client ID or secret.", hint: "Check the client ID and secret, and whether it expects them in the body (client_secret_post) or as Basic auth.",
+                fields: ["token_url": "ok", "client_id": "invalid", "client_secret": "invalid", "scopes": "unchecked"], upstream: upstream)
+        case "invalid_scope":
+            return result(.consentRequired, "The token endpoint refused the requested scopes.", hint: "Check the scopes this client may request.",
+                fields: ["token_url": "ok", "client_id": "ok", "client_secret": "ok", "scopes": "invalid"], upstream: upstream)
+        default:
+            if response.status == 404 || (error == nil && (400..<500).contains(response.status)) {
+                return result(.upstreamError, "\(settings.tokenURL) is not a token endpoint (HTTP \(response.status)).", hint: "Check the token URL.", fields: ["token_url": "invalid"], upstream: upstream)
+            }
+            return result(.upstreamError, "The token endpoint answered with an unexpected error (HTTP \(response.status)).", hint: "Try again later; if it persists, check the settings.", upstream: upstream)
+        }
+    }
+
+    // MARK: Shared
+
+    private func throttling(_ response: UpstreamResponse, provider: String) -> VerifyResult? {
+        if response.status == 429 || (response.status == 503 && response.header("Retry-After") != nil) {
+            let wait = response.header("Retry-After").map { " (it asks to wait \($0) s)" } ?? ""
+            return result(.throttled, "\(provider) is throttling requests\(wait).", hint: "Verify again in a few minutes.", upstream: .init(status: response.status))
+        }
+        if (500..<600).contains(response.status) {
+            return result(.upstreamError, "\(provider) failed (HTTP \(response.status)).", hint: "This is on the provider's side; try again later.", upstream: .init(status: response.status))
+        }
+        return nil
+    }
+
+    private func transportFailure(_ error: any Error, provider: String, inputs: [String]) -> VerifyResult {
+        let unchecked = Dictionary(uniqueKeysWithValues: inputs.map { ($0, "unchecked") })
+        switch error as? UpstreamError {
+        case .timeout?:
+            return result(.timeout, "\(provider) did not answer in time.", hint: "Check that the broker can reach it (firewall, proxy), then verify again.", fields: unchecked)
+        case .unreachable?:
+            return result(.unreachable, "\(provider) cannot be reached.", hint: "Check the URL's host name and that the broker's network may reach it.", fields: unchecked)
+        case .tls?:
+            return result(.tlsError, "\(provider)'s TLS certificate is not trusted or does not match its name.",
+                hint: "If it uses an internal CA, add that CA's certificate (ca_certificate for Exchange, CREDBROKER_UPSTREAM_CA for others).", fields: unchecked)
+        case .refusedTarget?:
+            return result(.unreachable, "The broker refuses to call this address.", hint: "Use the provider's public https URL.", fields: unchecked)
+        default:
+            return result(.upstreamError, "\(provider) answered in a way the broker could not read.", hint: "Try again later.", fields: unchecked)
+        }
+    }
+
+    private func result(_ code: VerifyCode, _ message: String, hint: String? = nil, fields: [String: String] = [:], upstream: VerifyResult.Upstream? = nil) -> VerifyResult {
+        VerifyResult(code: code, message: message, hint: hint, fields: fields, upstream: upstream, checkedAt: now())
+    }
+}

@@ -1,0 +1,49 @@
+import Hummingbird
+public import NIOSSL
+import Foundation
+
+/// A local on-premises EWS endpoint at `/EWS/Exchange.asmx` that requires Basic authentication and
+/// answers GetFolder for known mailboxes; `/owa` is a web page, as on a real server.
+public final class EWSStandIn: Sendable {
+    public let control: StandInControl
+    public let server: StandInServer
+
+    /// `users` maps logon names (`CORP\rooms` or UPNs) to passwords; `mailboxes` are the SMTP addresses that exist.
+    public init(users: [String: String], mailboxes: Set<String>, tls: TLSConfiguration) async throws {
+        let control = StandInControl()
+        let router = Router()
+        router.post("EWS/Exchange.asmx") { request, _ in try await Self.ews(request, users: users, mailboxes: mailboxes, control: control) }
+        router.get("owa") { _, _ in StandInHTTP.text("<html><body>Outlook</body></html>", contentType: "text/html; charset=utf-8") }
+        router.post("owa") { _, _ in StandInHTTP.text("<html><body>Outlook</body></html>", contentType: "text/html; charset=utf-8") }
+        self.control = control
+        server = try await StandInServer(router: router, tls: tls, name: "ews")
+    }
+
+    public var ewsURL: String { server.baseURL + "/EWS/Exchange.asmx" }
+
+    private static func ews(_ request: Request, users: [String: String], mailboxes: Set<String>, control: StandInControl) async throws -> Response {
+        let body = try await StandInHTTP.body(request)
+        control.record("/EWS/Exchange.asmx", body: body)
+        if let fault = try await StandInHTTP.applyFault(control, garbage: "<html>maintenance</html>") { return fault }
+        guard let authorization = request.headers[.authorization], authorization.hasPrefix("Basic "),
+            let decoded = Data(base64Encoded: String(authorization.dropFirst(6))).map({ String(decoding: $0, as: UTF8.self) }),
+            let colon = decoded.firstIndex(of: ":"),
+            users[String(decoded[..<colon])] == String(decoded[decoded.index(after: colon)...])
+        else {
+            return Response(status: .unauthorized, headers: [.wwwAuthenticate: "Basic realm=\"ews.standin\""])
+        }
+        let requested = body.range(of: "<t:EmailAddress>").flatMap { start in
+            body[start.upperBound...].range(of: "</t:EmailAddress>").map { String(body[start.upperBound..<$0.lowerBound]) }
+        }
+        let mailbox = requested ?? String(decoded[..<colon])
+        let code = requested == nil || mailboxes.contains(mailbox.lowercased()) ? "NoError" : "ErrorNonExistentMailbox"
+        let answer = """
+            <?xml version="1.0" encoding="utf-8"?>
+            <s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body>
+            <m:GetFolderResponse xmlns:m="http://schemas.microsoft.com/exchange/services/2006/messages"><m:ResponseMessages>
+            <m:GetFolderResponseMessage ResponseClass="\(code == "NoError" ? "Success" : "Error")"><m:ResponseCode>\(code)</m:ResponseCode></m:GetFolderResponseMessage>
+            </m:ResponseMessages></m:GetFolderResponse></s:Body></s:Envelope>
+            """
+        return StandInHTTP.text(answer, contentType: "text/xml; charset=utf-8")
+    }
+}

@@ -1,0 +1,87 @@
+public import Hummingbird
+import HummingbirdTLS
+import Logging
+import NIOCore
+public import NIOSSL
+import Foundation
+
+/// A stand-in's HTTPS server on an ephemeral loopback port, started and stopped by its owner.
+public final class StandInServer: Sendable {
+    public let port: Int
+    private let task: Task<Void, any Error>
+
+    public var baseURL: String { "https://127.0.0.1:\(port)" }
+
+    /// Starts `router` over TLS with `certificateChain`/`privateKey` on 127.0.0.1 and a free port.
+    public init(router: Router<BasicRequestContext>, tls: TLSConfiguration, name: String) async throws {
+        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
+        var logger = Logger(label: "standin.\(name)")
+        logger.logLevel = .warning
+        let app = Application(
+            router: router, server: try .tls(tlsConfiguration: tls),
+            configuration: .init(address: .hostname("127.0.0.1", port: 0), serverName: name),
+            onServerRunning: { channel in continuation.yield(channel.localAddress?.port ?? 0) },
+            logger: logger)
+        task = Task { try await app.runService(gracefulShutdownSignals: []) }
+        var iterator = ports.makeAsyncIterator()
+        guard let port = await iterator.next() else { throw CancellationError() }
+        self.port = port
+    }
+
+    public func stop() async {
+        task.cancel()
+        _ = try? await task.value
+    }
+
+    /// TLS for a stand-in from PEM strings.
+    public static func tls(certificatePEM: String, privateKeyPEM: String) throws -> TLSConfiguration {
+        let chain = try NIOSSLCertificate.fromPEMBytes(Array(certificatePEM.utf8)).map { NIOSSLCertificateSource.certificate($0) }
+        let key = try NIOSSLPrivateKey(bytes: Array(privateKeyPEM.utf8), format: .pem)
+        return TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(key))
+    }
+}
+
+/// Helpers the stand-ins share for reading requests and writing answers.
+enum StandInHTTP {
+    static func body(_ request: Request) async throws -> String {
+        var request = request
+        let buffer = try await request.collectBody(upTo: 32 * 1024 * 1024)
+        return String(buffer: buffer)
+    }
+
+    static func json(_ object: [String: Any], status: HTTPResponse.Status = .ok, headers extra: HTTPFields = [:]) -> Response {
+        let data = (try? JSONSerialization.data(withJSONObject: object)) ?? Data()
+        var headers: HTTPFields = [.contentType: "application/json", .cacheControl: "no-store"]
+        headers.append(contentsOf: extra)
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    static func text(_ text: String, status: HTTPResponse.Status = .ok, contentType: String) -> Response {
+        Response(status: status, headers: [.contentType: contentType], body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    /// Applies the fault in force; returns a response to send instead of the normal one, or nil.
+    static func applyFault(_ control: StandInControl, garbage: String = "<html>not json</html>") async throws -> Response? {
+        switch control.fault {
+        case .none: return nil
+        case .delay(let duration):
+            try await Task.sleep(for: duration)
+            return nil
+        case .status(let code):
+            return json(["error": "server_error", "error_description": "stand-in fault \(code)"], status: .init(code: code))
+        case .throttle(let seconds):
+            return json(["error": "temporarily_unavailable"], status: .tooManyRequests, headers: [.retryAfter: "\(seconds)"])
+        case .garbage:
+            return text(garbage, contentType: "text/html")
+        case .hang:
+            while !Task.isCancelled { try await Task.sleep(for: .seconds(1)) }
+            throw CancellationError()
+        case .redirect(let location):
+            return Response(status: .temporaryRedirect, headers: [.location: location])
+        }
+    }
+
+    static func newToken(_ prefix: String) -> String {
+        "\(prefix)-" + UUID().uuidString.lowercased()
+    }
+}
