@@ -17,6 +17,10 @@ public struct BrokerError: Error, Sendable, Equatable, CustomStringConvertible {
         case storeUnavailable = "store_unavailable"
         case notReady = "not_ready"
         case internalError = "internal_error"
+        case wrongKind = "wrong_kind"
+        case upstreamUnavailable = "upstream_unavailable"
+        case upstreamTimeout = "upstream_timeout"
+        case upstreamRefused = "upstream_refused"
     }
 
     private let value: Code
@@ -49,7 +53,10 @@ public struct BrokerError: Error, Sendable, Equatable, CustomStringConvertible {
         case .unsupportedMediaType: 415
         case .validationFailed: 422
         case .keyVersionUnavailable, .internalError: 500
-        case .storeUnavailable, .notReady: 503
+        case .storeUnavailable, .notReady, .upstreamUnavailable: 503
+        case .wrongKind: 409
+        case .upstreamTimeout: 504
+        case .upstreamRefused: 502
         }
     }
 
@@ -70,6 +77,10 @@ public struct BrokerError: Error, Sendable, Equatable, CustomStringConvertible {
         case .storeUnavailable: "Store unavailable"
         case .notReady: "Not ready"
         case .internalError: "Internal error"
+        case .wrongKind: "Wrong kind of integration"
+        case .upstreamUnavailable: "Upstream unavailable"
+        case .upstreamTimeout: "Upstream timeout"
+        case .upstreamRefused: "Upstream refused"
         }
     }
 
@@ -104,6 +115,13 @@ public struct BrokerError: Error, Sendable, Equatable, CustomStringConvertible {
     }
     public static func storeUnavailable(_ message: String) -> Self { .init(.storeUnavailable, message) }
     public static func notReady(_ message: String) -> Self { .init(.notReady, message) }
+    public static func wrongKind(_ name: IntegrationName, is kind: IntegrationKind, needs expected: IntegrationKind) -> Self {
+        .init(.wrongKind, "'\(name)' is a \(kind.rawValue) integration; this endpoint is for \(expected.rawValue) integrations.")
+    }
+    public static func upstreamUnavailable(_ message: String) -> Self { .init(.upstreamUnavailable, message) }
+    public static func upstreamTimeout(_ message: String) -> Self { .init(.upstreamTimeout, message) }
+    /// The provider could not be called safely (TLS failed, or the target is refused); retrying will not help.
+    public static func upstreamRefused(_ message: String) -> Self { .init(.upstreamRefused, message) }
     public static func internalError(_ message: String = "The broker failed unexpectedly; the request had no effect. Details are in the server log.") -> Self {
         .init(.internalError, message)
     }

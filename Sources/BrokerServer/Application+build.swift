@@ -20,6 +20,7 @@ public func buildRouter(dependencies: BrokerDependencies) -> Router<BrokerReques
     let v1 = router.group("v1").add(middleware: ClientAuthenticator(clients: dependencies.clients, audit: dependencies.audit))
     IntegrationController(dependencies: dependencies).addRoutes(to: v1)
     VerifyController(dependencies: dependencies).addRoutes(to: v1)
+    EWSPassThroughController(dependencies: dependencies).addRoutes(to: v1)
     KeyController(dependencies: dependencies).addRoutes(to: v1)
     return router
 }
@@ -44,7 +45,7 @@ public func buildApplication(
     }
     let http = UpstreamHTTPClient(configuration: .init(totalTimeout: .seconds(configuration.upstreamTimeoutSeconds), extraCAPEM: upstreamCA))
     let verifier = Verifier(http: http, microsoftAuthority: configuration.microsoftAuthority)
-    let dependencies = BrokerDependencies(integrations: store, clients: store, keyring: keyring, audit: audit, verifier: verifier, logger: logger)
+    let dependencies = BrokerDependencies(integrations: store, clients: store, keyring: keyring, audit: audit, http: http, verifier: verifier, logger: logger)
     return Application(
         router: buildRouter(dependencies: dependencies),
         server: try .tls(tlsConfiguration: tls),

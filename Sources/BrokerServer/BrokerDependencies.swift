@@ -11,11 +11,12 @@ public struct BrokerDependencies: Sendable {
     public var keyring: KeyringHolder
     public var audit: AuditLog
     public var verifier: Verifier
+    public var http: UpstreamHTTPClient
     public var now: @Sendable () -> Date
     public var logger: Logger
 
     public init(
-        integrations: any IntegrationStore, clients: any ClientStore, keyring: KeyringHolder, audit: AuditLog, verifier: Verifier,
+        integrations: any IntegrationStore, clients: any ClientStore, keyring: KeyringHolder, audit: AuditLog, http: UpstreamHTTPClient, verifier: Verifier,
         now: @escaping @Sendable () -> Date = { Date() }, logger: Logger
     ) {
         self.integrations = integrations
@@ -23,6 +24,7 @@ public struct BrokerDependencies: Sendable {
         self.keyring = keyring
         self.audit = audit
         self.verifier = verifier
+        self.http = http
         self.now = now
         self.logger = logger
     }

@@ -3,7 +3,9 @@ public import NIOSSL
 import Foundation
 
 /// A local on-premises EWS endpoint at `/EWS/Exchange.asmx` that requires Basic authentication and
-/// answers GetFolder for known mailboxes; `/owa` is a web page, as on a real server.
+/// answers GetFolder for known mailboxes; `/owa` is a web page, as on a real server. Any other SOAP
+/// body is echoed back unchanged (so pass-through tests can compare bytes), except one containing
+/// `<m:Fail/>`, which gets a SOAP fault with HTTP 500, as Exchange sends them.
 public final class EWSStandIn: Sendable {
     public let control: StandInControl
     public let server: StandInServer
@@ -31,6 +33,18 @@ public final class EWSStandIn: Sendable {
             users[String(decoded[..<colon])] == String(decoded[decoded.index(after: colon)...])
         else {
             return Response(status: .unauthorized, headers: [.wwwAuthenticate: "Basic realm=\"ews.standin\""])
+        }
+        if body.contains("<m:Fail/>") {
+            let fault = """
+                <?xml version="1.0" encoding="utf-8"?>
+                <s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body><s:Fault>
+                <faultcode xmlns:a="http://schemas.microsoft.com/exchange/services/2006/types">a:ErrorInvalidRequest</faultcode>
+                <faultstring xml:lang="en-US">The request is invalid.</faultstring></s:Fault></s:Body></s:Envelope>
+                """
+            return StandInHTTP.text(fault, status: .internalServerError, contentType: "text/xml; charset=utf-8")
+        }
+        guard body.contains("<m:GetFolder>") else {
+            return StandInHTTP.text(body, contentType: "text/xml; charset=utf-8")
         }
         let requested = body.range(of: "<t:EmailAddress>").flatMap { start in
             body[start.upperBound...].range(of: "</t:EmailAddress>").map { String(body[start.upperBound..<$0.lowerBound]) }

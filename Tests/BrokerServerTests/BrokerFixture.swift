@@ -55,6 +55,7 @@ final class BrokerFixture: Sendable {
         ("consumer", [.consumer], ["*"], nil),
         ("ops", [.ops], ["*"], nil),
         ("acme-admin", [.admin], ["acme.*"], nil),
+        ("acme-consumer", [.consumer], ["acme.*"], nil),
         ("portal", [.admin], ["*"], "spiffe://corp/portal"),
         ("ops-tool", [.ops], ["*"], "ops-tool"),
     ]
