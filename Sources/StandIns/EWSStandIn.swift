@@ -1,8 +1,10 @@
 import Hummingbird
+import HTTPTypes
 public import NIOSSL
 import Foundation
 
-/// A local on-premises EWS endpoint at `/EWS/Exchange.asmx` that requires Basic authentication and
+/// A local on-premises EWS endpoint at `/EWS/Exchange.asmx` that requires NTLM (a real NTLMv2
+/// handshake, checked against the password) or Basic authentication, and
 /// answers GetFolder for known mailboxes; `/owa` is a web page, as on a real server. Any other SOAP
 /// body is echoed back unchanged (so pass-through tests can compare bytes), except one containing
 /// `<m:Fail/>`, which gets a SOAP fault with HTTP 500, as Exchange sends them.
@@ -14,7 +16,8 @@ public final class EWSStandIn: Sendable {
     public init(users: [String: String], mailboxes: Set<String>, tls: TLSConfiguration) async throws {
         let control = StandInControl()
         let router = Router()
-        router.post("EWS/Exchange.asmx") { request, _ in try await Self.ews(request, users: users, mailboxes: mailboxes, control: control) }
+        let ntlm = NTLMAcceptor()
+        router.post("EWS/Exchange.asmx") { request, _ in try await Self.ews(request, users: users, mailboxes: mailboxes, ntlm: ntlm, control: control) }
         router.get("owa") { _, _ in StandInHTTP.text("<html><body>Outlook</body></html>", contentType: "text/html; charset=utf-8") }
         router.post("owa") { _, _ in StandInHTTP.text("<html><body>Outlook</body></html>", contentType: "text/html; charset=utf-8") }
         self.control = control
@@ -23,17 +26,44 @@ public final class EWSStandIn: Sendable {
 
     public var ewsURL: String { server.baseURL + "/EWS/Exchange.asmx" }
 
-    private static func ews(_ request: Request, users: [String: String], mailboxes: Set<String>, control: StandInControl) async throws -> Response {
+    private static func ews(_ request: Request, users: [String: String], mailboxes: Set<String>, ntlm: NTLMAcceptor, control: StandInControl) async throws -> Response {
         let body = try await StandInHTTP.body(request)
-        control.record("/EWS/Exchange.asmx", body: body)
-        if let fault = try await StandInHTTP.applyFault(control, garbage: "<html>maintenance</html>") { return fault }
-        guard let authorization = request.headers[.authorization], authorization.hasPrefix("Basic "),
+        let authorization = request.headers[.authorization] ?? ""
+        if authorization.hasPrefix("NTLM "), let message = Data(base64Encoded: String(authorization.dropFirst(5))).map(Array.init) {
+            switch NTLMAcceptor.messageType(message) {
+            case 1?:
+                control.record("ntlm-negotiate", body: "")
+                return Response(status: .unauthorized, headers: [.wwwAuthenticate: "NTLM " + Data(ntlm.challenge()).base64EncodedString()])
+            case 3?:
+                control.record("ntlm-authenticate", body: "")
+                let lookup = { (logon: String) in users.first { $0.key.caseInsensitiveCompare(logon) == .orderedSame }?.value }
+                guard let logon = ntlm.authenticate(message, password: lookup) else { return unauthorized() }
+                return try await answer(body, logon: logon, mailboxes: mailboxes, control: control)
+            default:
+                return unauthorized()
+            }
+        }
+        guard authorization.hasPrefix("Basic "),
             let decoded = Data(base64Encoded: String(authorization.dropFirst(6))).map({ String(decoding: $0, as: UTF8.self) }),
             let colon = decoded.firstIndex(of: ":"),
             users[String(decoded[..<colon])] == String(decoded[decoded.index(after: colon)...])
         else {
-            return Response(status: .unauthorized, headers: [.wwwAuthenticate: "Basic realm=\"ews.standin\""])
+            control.record("unauthenticated", body: "")
+            return unauthorized()
         }
+        return try await answer(body, logon: String(decoded[..<colon]), mailboxes: mailboxes, control: control)
+    }
+
+    private static func unauthorized() -> Response {
+        var headers: HTTPFields = [:]
+        headers.append(HTTPField(name: .wwwAuthenticate, value: "NTLM"))
+        headers.append(HTTPField(name: .wwwAuthenticate, value: "Basic realm=\"ews.standin\""))
+        return Response(status: .unauthorized, headers: headers)
+    }
+
+    private static func answer(_ body: String, logon: String, mailboxes: Set<String>, control: StandInControl) async throws -> Response {
+        control.record("/EWS/Exchange.asmx", body: body)
+        if let fault = try await StandInHTTP.applyFault(control, garbage: "<html>maintenance</html>") { return fault }
         if body.contains("<m:Fail/>") {
             let fault = """
                 <?xml version="1.0" encoding="utf-8"?>
@@ -49,7 +79,7 @@ public final class EWSStandIn: Sendable {
         let requested = body.range(of: "<t:EmailAddress>").flatMap { start in
             body[start.upperBound...].range(of: "</t:EmailAddress>").map { String(body[start.upperBound..<$0.lowerBound]) }
         }
-        let mailbox = requested ?? String(decoded[..<colon])
+        let mailbox = requested ?? logon
         let code = requested == nil || mailboxes.contains(mailbox.lowercased()) ? "NoError" : "ErrorNonExistentMailbox"
         let answer = """
             <?xml version="1.0" encoding="utf-8"?>

@@ -29,9 +29,9 @@ struct VerifyCase: Sendable, CustomTestStringConvertible {
         }, code: code, fields: fields)
     }
 
-    static func exchange(_ label: String, path: String = "/EWS/Exchange.asmx", account: String = "rooms@corp.example", username: String? = "CORP\\rooms", password: String = StandInSet.password, code: String, fields: [String: String] = [:]) -> VerifyCase {
+    static func exchange(_ label: String, path: String = "/EWS/Exchange.asmx", account: String = "rooms@corp.example", username: String? = "CORP\\rooms", auth: String = "basic", password: String = StandInSet.password, code: String, fields: [String: String] = [:]) -> VerifyCase {
         VerifyCase(label: label, body: { standIns in
-            var settings: [String: Any] = ["ews_url": standIns.ews.server.baseURL + path, "account": account, "auth": "basic"]
+            var settings: [String: Any] = ["ews_url": standIns.ews.server.baseURL + path, "account": account, "auth": auth]
             if let username { settings["username"] = username }
             return ["name": "draft", "kind": "exchange", "settings": settings, "secrets": ["password": password]]
         }, code: code, fields: fields)
@@ -61,6 +61,9 @@ struct VerifyCase: Sendable, CustomTestStringConvertible {
         .appOnly("expired client secret", clientID: StandInSet.expiredSecretApp, secret: "old-secret", code: "client_secret_expired", fields: ["client_secret": "invalid"]),
         .exchange("EWS with Basic that works", code: "ok", fields: ["ews_url": "ok", "password": "ok"]),
         .exchange("EWS with a UPN logon", username: nil, code: "ok"),
+        .exchange("EWS with NTLM and DOMAIN\\user", auth: "ntlm", code: "ok", fields: ["password": "ok"]),
+        .exchange("EWS with NTLM and a UPN", username: "rooms@corp.example", auth: "ntlm", code: "ok"),
+        .exchange("EWS with NTLM and a wrong password", auth: "ntlm", password: "wrong", code: "invalid_credentials", fields: ["password": "invalid"]),
         .exchange("EWS wrong password", password: "wrong", code: "invalid_credentials", fields: ["password": "invalid"]),
         .exchange("EWS unknown mailbox", account: "ghost@corp.example", code: "account_not_found", fields: ["account": "invalid"]),
         .exchange("EWS URL is a web page", path: "/owa", code: "ews_url_not_found", fields: ["ews_url": "invalid"]),
@@ -190,6 +193,21 @@ struct VerifyHarness {
             #expect(audit.contains(#""event":"integration.verified""#))
         }
         await harness.standIns.stop()
+    }
+
+    /// With NTLM the handshake really happens: the stand-in sees the negotiate and the authenticate
+    /// message, and checks the NTLMv2 proof against the password.
+    @Test func ntlmHandshakeReallyHappens() async throws {
+        let harness = try await VerifyHarness()
+        let standIns = harness.standIns
+        try await harness.fixture.run { session in
+            let reply = try await session.call(.post, "/v1/verify", body: VerifyCase.exchange("x", auth: "ntlm", code: "ok").body(standIns))
+            #expect(reply.json["code"] as? String == "ok", "\(reply.text)")
+            #expect(standIns.ews.control.count("ntlm-negotiate") == 1)
+            #expect(standIns.ews.control.count("ntlm-authenticate") == 1)
+            #expect(standIns.ews.control.count("unauthenticated") == 0)
+        }
+        await standIns.stop()
     }
 
     /// A draft verify stores nothing: no integration, no sealed value, and its password appears in no
