@@ -109,7 +109,7 @@ let package = Package(
         .executableTarget(
             name: "credbroker",
             dependencies: [
-                "BrokerCore", "BrokerSealing", "BrokerStorage", "BrokerTLS", "BrokerServer",
+                "BrokerCore", "BrokerSealing", "BrokerStorage", "BrokerTLS", "BrokerServer", "BrokerUpstreams",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -167,7 +167,7 @@ let package = Package(
         .testTarget(
             name: "EndToEndTests",
             dependencies: [
-                "BrokerTesting", "BrokerCore", "BrokerSealing", "BrokerStorage",
+                "BrokerTesting", "BrokerCore", "BrokerSealing", "BrokerStorage", "BrokerTLS", "StandIns",
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: strictSettings

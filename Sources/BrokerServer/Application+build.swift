@@ -2,7 +2,7 @@ import BrokerCore
 import BrokerSealing
 import BrokerStorage
 import BrokerTLS
-import BrokerUpstreams
+public import BrokerUpstreams
 import Foundation
 public import Hummingbird
 import HummingbirdTLS
@@ -39,11 +39,7 @@ public func buildApplication(
         throw ConfigurationError("CREDBROKER_TLS_CERT and CREDBROKER_TLS_KEY must name the server's PEM certificate chain and key (`credbroker init` writes development ones)")
     }
     let tls = try ServerTLSFiles.configuration(certificatePath: certificate, keyPath: key, clientCAPath: configuration.tlsClientCAPath)
-    let upstreamCA = try configuration.upstreamCAPath.map { path in
-        guard let pem = try? String(contentsOfFile: path, encoding: .utf8) else { throw ConfigurationError("CREDBROKER_UPSTREAM_CA: cannot read \(path)") }
-        return pem
-    }
-    let http = UpstreamHTTPClient(configuration: .init(totalTimeout: .seconds(configuration.upstreamTimeoutSeconds), extraCAPEM: upstreamCA))
+    let http = try configuration.upstreamHTTPClient()
     let verifier = Verifier(http: http, microsoftAuthority: configuration.microsoftAuthority)
     let dependencies = BrokerDependencies(integrations: store, clients: store, keyring: keyring, audit: audit, http: http, verifier: verifier, logger: logger)
     return Application(
@@ -53,4 +49,15 @@ public func buildApplication(
         services: [KeyringReloader(holder: keyring, pollInterval: configuration.keyringReloadInterval, listensForSIGHUP: listensForSIGHUP, logger: logger)],
         onServerRunning: onServerRunning,
         logger: logger)
+}
+
+extension BrokerConfiguration {
+    /// The outbound client with this configuration's timeout and extra CA bundle.
+    public func upstreamHTTPClient() throws -> UpstreamHTTPClient {
+        let extraCA = try upstreamCAPath.map { path in
+            guard let pem = try? String(contentsOfFile: path, encoding: .utf8) else { throw ConfigurationError("CREDBROKER_UPSTREAM_CA: cannot read \(path)") }
+            return pem
+        }
+        return UpstreamHTTPClient(configuration: .init(totalTimeout: .seconds(upstreamTimeoutSeconds), extraCAPEM: extraCA))
+    }
 }

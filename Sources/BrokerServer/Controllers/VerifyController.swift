@@ -46,42 +46,12 @@ struct VerifyController {
             reader.rejectUnknownFields()
             if !reader.errors.isEmpty { throw BrokerErrorResponse(.validationFailed(reader.errors)) }
         }
-        guard let integration = try await dependencies.integrations.integration(named: name) else {
+        let verification = StoredVerification(store: dependencies.integrations, keyring: dependencies.keyring, verifier: dependencies.verifier)
+        guard let (result, stored) = try await verification.verify(name) else {
             throw BrokerErrorResponse(.integrationNotFound(name.rawValue))
         }
-        let sealed = try await dependencies.integrations.sealedSecrets(of: name)
-        var secrets: [SecretField: SecretValue] = [:]
-        for (field, value) in sealed {
-            secrets[field] = try dependencies.sealer.open(value, for: SealingContext(integration: name, field: field))
-        }
-        let result = await dependencies.verifier.verify(integration.settings, secrets: secrets)
-        let stored = try await record(result, on: integration)
         audit(caller, name, result, draft: false)
         return try JSONResponse.make(VerifyResponse(result, integration: IntegrationResponse(stored, now: dependencies.now())))
-    }
-
-    /// Stores the outcome on the integration; retried once when a concurrent change got there first.
-    private func record(_ result: VerifyResult, on integration: Integration) async throws -> Integration {
-        var current = integration
-        for attempt in 0..<2 {
-            var updated = current
-            if result.code != .notSupported {
-                updated.status = result.resultingStatus
-                if result.ok {
-                    updated.lastVerifiedAt = result.checkedAt
-                    updated.lastError = nil
-                } else {
-                    updated.lastError = LastError(code: result.code.rawValue, message: result.message, at: result.checkedAt)
-                }
-            }
-            do {
-                return try await dependencies.integrations.update(updated, expectedRevision: current.revision, secrets: [:], removing: [])
-            } catch let error as BrokerError where error.code == "conflict" && attempt == 0 {
-                guard let fresh = try await dependencies.integrations.integration(named: integration.name) else { throw error }
-                current = fresh
-            }
-        }
-        return current
     }
 
     private func audit(_ caller: Caller, _ name: IntegrationName, _ result: VerifyResult, draft: Bool) {

@@ -1,0 +1,54 @@
+public import BrokerCore
+public import BrokerSealing
+public import BrokerStorage
+public import BrokerUpstreams
+import Foundation
+
+/// Verifies a stored integration and records the outcome on it: what `POST /v1/integrations/{name}/verify`
+/// and `credbroker integrations verify` both do.
+public struct StoredVerification: Sendable {
+    let store: any IntegrationStore
+    let sealer: EnvelopeSealer
+    let verifier: Verifier
+
+    public init(store: any IntegrationStore, keyring: KeyringHolder, verifier: Verifier) {
+        self.store = store
+        self.sealer = keyring.sealer
+        self.verifier = verifier
+    }
+
+    /// Nil when there is no such integration.
+    public func verify(_ name: IntegrationName) async throws -> (VerifyResult, Integration)? {
+        guard let integration = try await store.integration(named: name) else { return nil }
+        var secrets: [SecretField: SecretValue] = [:]
+        for (field, sealed) in try await store.sealedSecrets(of: name) {
+            secrets[field] = try sealer.open(sealed, for: SealingContext(integration: name, field: field))
+        }
+        let result = await verifier.verify(integration.settings, secrets: secrets)
+        return (result, try await record(result, on: integration))
+    }
+
+    /// Stores the outcome: `ok` → status ok and `last_verified_at`; otherwise `failing` or
+    /// `needs_attention` with `last_error`. Retried once when a concurrent change got there first.
+    private func record(_ result: VerifyResult, on integration: Integration) async throws -> Integration {
+        guard result.code != .notSupported else { return integration }
+        var current = integration
+        for attempt in 0..<2 {
+            var updated = current
+            updated.status = result.resultingStatus
+            if result.ok {
+                updated.lastVerifiedAt = result.checkedAt
+                updated.lastError = nil
+            } else {
+                updated.lastError = LastError(code: result.code.rawValue, message: result.message, at: result.checkedAt)
+            }
+            do {
+                return try await store.update(updated, expectedRevision: current.revision, secrets: [:], removing: [])
+            } catch let error as BrokerError where error.code == "conflict" && attempt == 0 {
+                guard let fresh = try await store.integration(named: integration.name) else { throw error }
+                current = fresh
+            }
+        }
+        return current
+    }
+}
