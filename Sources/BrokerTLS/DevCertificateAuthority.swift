@@ -1,5 +1,6 @@
 public import Foundation
 import Crypto
+import CryptoExtras
 import SwiftASN1
 import X509
 
@@ -81,5 +82,21 @@ public struct DevCertificateAuthority: Sendable {
         var v6 = in6_addr()
         if inet_pton(AF_INET6, address, &v6) == 1 { return withUnsafeBytes(of: &v6) { Array($0) } }
         return nil
+    }
+}
+
+/// A self-signed RSA certificate with its key, as an Entra ID app registration holds for
+/// certificate sign-in (tests and the demo).
+public enum SelfSignedRSACertificate {
+    public static func make(commonName: String, validity: TimeInterval = 365 * 24 * 3600) throws -> DevCertificateAuthority.Issued {
+        let key = try _RSA.Signing.PrivateKey(keySize: .bits2048)
+        let name = try DistinguishedName { CommonName(commonName) }
+        let now = Date()
+        let certificate = try Certificate(
+            version: .v3, serialNumber: Certificate.SerialNumber(), publicKey: .init(key.publicKey),
+            notValidBefore: now.addingTimeInterval(-300), notValidAfter: now.addingTimeInterval(validity),
+            issuer: name, subject: name, signatureAlgorithm: .sha256WithRSAEncryption,
+            extensions: Certificate.Extensions(), issuerPrivateKey: .init(key))
+        return DevCertificateAuthority.Issued(certificatePEM: try certificate.serializeAsPEM().pemString, privateKeyPEM: key.pemRepresentation)
     }
 }

@@ -34,13 +34,12 @@ public struct Verifier: Sendable {
             case .clientSecret: ["client_secret", "tenant", "client_id"]
             case .certificate: ["certificate", "private_key", "tenant", "client_id"]
             }
-        if settings.auth == .certificate {
-            return result(.notSupported, "Verifying certificate sign-in is not supported by this version yet.", hint: "Use a client secret or a password meanwhile.",
-                fields: Dictionary(uniqueKeysWithValues: inputs.map { ($0, "unchecked") }))
-        }
         let response: UpstreamResponse
         do {
             response = try await microsoft.requestToken(settings, secrets: secrets)
+        } catch UpstreamError.other(let reason) where settings.auth == .certificate {
+            return result(.invalidClient, "The certificate or private key cannot be used: \(reason).", hint: "Upload the app's certificate (PEM) and its RSA private key.",
+                fields: ["certificate": "unchecked", "private_key": "invalid", "tenant": "unchecked", "client_id": "unchecked"])
         } catch {
             return transportFailure(error, provider: "Office 365", inputs: inputs)
         }

@@ -23,11 +23,14 @@ public final class MicrosoftStandIn: Sendable {
         public var secretExpired: Bool
         public var publicClientFlows: Bool
         public var consented: Bool
-        public init(secret: String? = nil, secretExpired: Bool = false, publicClientFlows: Bool = true, consented: Bool = true) {
+        /// The PEM certificate uploaded for certificate sign-in (client assertions).
+        public var certificatePEM: String?
+        public init(secret: String? = nil, secretExpired: Bool = false, publicClientFlows: Bool = true, consented: Bool = true, certificatePEM: String? = nil) {
             self.secret = secret
             self.secretExpired = secretExpired
             self.publicClientFlows = publicClientFlows
             self.consented = consented
+            self.certificatePEM = certificatePEM
         }
     }
 
@@ -82,6 +85,16 @@ public final class MicrosoftStandIn: Sendable {
         }
         guard let clientID = form["client_id"], let app = tenant.apps[clientID] else {
             return Self.error("unauthorized_client", 700016, "Application with identifier '\(form["client_id"] ?? "")' was not found in the directory.")
+        }
+        if let assertion = form["client_assertion"] {
+            guard form["client_assertion_type"] == "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+                let certificate = app.certificatePEM,
+                await ClientAssertionCheck.isValid(assertion, certificatePEM: certificate, clientID: clientID, tenant: name)
+            else {
+                return Self.error("invalid_client", 700027, "Client assertion failed signature validation.", status: .unauthorized)
+            }
+            guard form["grant_type"] == "client_credentials" else { return Self.error("unsupported_grant_type", 70003, "The grant type is not supported.") }
+            return StandInHTTP.json(["token_type": "Bearer", "expires_in": 3599, "ext_expires_in": 3599, "access_token": StandInHTTP.newToken("ms-access")])
         }
         let secret = form["client_secret"]
         if let secret {

@@ -43,7 +43,18 @@ struct VerifyCase: Sendable, CustomTestStringConvertible {
         }, code: code, fields: fields)
     }
 
+    static func certificate(_ label: String, _ issued: DevCertificateAuthority.Issued, key: String? = nil, code: String, fields: [String: String] = [:]) -> VerifyCase {
+        VerifyCase(label: label, body: { _ in
+            ["name": "draft", "kind": "office365",
+             "settings": ["tenant": StandInSet.tenant, "client_id": StandInSet.certificateApp, "auth": "certificate", "certificate": issued.certificatePEM],
+             "secrets": ["private_key": key ?? issued.privateKeyPEM]]
+        }, code: code, fields: fields)
+    }
+
     static let all: [VerifyCase] = [
+        .certificate("certificate sign-in that works", StandInSet.appCertificate, code: "ok", fields: ["certificate": "ok", "private_key": "ok"]),
+        .certificate("certificate not uploaded to the app", StandInSet.strayCertificate, code: "invalid_client", fields: ["certificate": "invalid"]),
+        .certificate("private key of another certificate", StandInSet.appCertificate, key: StandInSet.strayCertificate.privateKeyPEM, code: "invalid_client", fields: ["certificate": "invalid"]),
         .office365("password that works", code: "ok", fields: ["account": "ok", "password": "ok"]),
         .office365("wrong password", password: "wrong", code: "invalid_credentials", fields: ["account": "ok", "password": "invalid"]),
         .office365("unknown account", account: "nobody@corp.example", code: "account_not_found", fields: ["account": "invalid"]),

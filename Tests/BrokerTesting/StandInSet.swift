@@ -11,6 +11,11 @@ public struct StandInSet: Sendable {
     public static let unconsentedApp = "44444444-2222-3333-4444-555555555555"
     public static let appSecret = "app-secret-value"
     public static let password = "right-password"
+    public static let certificateApp = "55555555-2222-3333-4444-555555555555"
+    /// The certificate registered for `certificateApp`, and its private key.
+    public static let appCertificate: DevCertificateAuthority.Issued = try! SelfSignedRSACertificate.make(commonName: "credbroker app")
+    /// A certificate nobody registered.
+    public static let strayCertificate: DevCertificateAuthority.Issued = try! SelfSignedRSACertificate.make(commonName: "stray")
 
     public let microsoft: MicrosoftStandIn
     public let oauth2: OAuth2StandIn
@@ -28,6 +33,7 @@ public struct StandInSet: Sendable {
                         Self.confidentialOnlyApp: .init(secret: Self.appSecret, publicClientFlows: false),
                         Self.expiredSecretApp: .init(secret: "old-secret", secretExpired: true),
                         Self.unconsentedApp: .init(secret: Self.appSecret, consented: false),
+                        Self.certificateApp: .init(certificatePEM: Self.appCertificate.certificatePEM),
                     ],
                     users: [
                         "rooms@corp.example": .init(password: Self.password),

@@ -28,7 +28,14 @@ public struct MicrosoftTokenClient: Sendable {
         case .clientSecret:
             fields += [("grant_type", "client_credentials"), ("client_secret", secrets[.clientSecret]?.revealUTF8() ?? "")]
         case .certificate:
-            throw UpstreamError.other("certificate sign-in is not supported by this build yet")
+            guard let certificate = settings.certificate, let privateKey = secrets[.privateKey] else {
+                throw UpstreamError.other("certificate sign-in needs the certificate and its private key")
+            }
+            let assertion = try await ClientAssertion.make(clientID: settings.clientID, tokenEndpoint: tokenEndpoint(settings), certificatePEM: certificate, privateKey: privateKey)
+            fields += [
+                ("grant_type", "client_credentials"),
+                ("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"), ("client_assertion", assertion),
+            ]
         }
         return try await http.send(.form(url: tokenEndpoint(settings), fields: fields))
     }
