@@ -40,7 +40,7 @@ public func buildApplication(
     }
     let tls = try ServerTLSFiles.configuration(certificatePath: certificate, keyPath: key, clientCAPath: configuration.tlsClientCAPath)
     let http = try configuration.upstreamHTTPClient()
-    let verifier = Verifier(http: http, microsoftAuthority: configuration.microsoftAuthority)
+    let verifier = Verifier(http: http, microsoftAuthority: configuration.microsoftAuthority, microsoftGraph: configuration.microsoftGraph)
     let dependencies = BrokerDependencies(integrations: store, clients: store, keyring: keyring, audit: audit, http: http, verifier: verifier, logger: logger)
     return Application(
         router: buildRouter(dependencies: dependencies),

@@ -17,6 +17,7 @@ public struct BrokerConfiguration: Sendable {
     public var googleClientID: String?
     public var googleClientSecretFile: String?
     public var microsoftAuthority: String = "https://login.microsoftonline.com"
+    public var microsoftGraph: String = "https://graph.microsoft.com"
     public var upstreamCAPath: String?
     public var returnToOrigins: [String] = []
     public var auditLog: String = "-"
@@ -70,6 +71,7 @@ public struct BrokerConfiguration: Sendable {
         configuration.googleClientID = string("credbroker.google.client.id")
         configuration.googleClientSecretFile = string("credbroker.google.client.secret.file")
         configuration.microsoftAuthority = string("credbroker.microsoft.authority") ?? configuration.microsoftAuthority
+        configuration.microsoftGraph = string("credbroker.microsoft.graph") ?? configuration.microsoftGraph
         configuration.upstreamCAPath = string("credbroker.upstream.ca")
         configuration.returnToOrigins = list(string("credbroker.return.to.origins"))
         configuration.auditLog = string("credbroker.audit.log") ?? configuration.auditLog

@@ -18,13 +18,13 @@ public struct StoredVerification: Sendable {
     }
 
     /// Nil when there is no such integration.
-    public func verify(_ name: IntegrationName) async throws -> (VerifyResult, Integration)? {
+    public func verify(_ name: IntegrationName, rooms: [String] = []) async throws -> (VerifyResult, Integration)? {
         guard let integration = try await store.integration(named: name) else { return nil }
         var secrets: [SecretField: SecretValue] = [:]
         for (field, sealed) in try await store.sealedSecrets(of: name) {
             secrets[field] = try sealer.open(sealed, for: SealingContext(integration: name, field: field))
         }
-        let result = await verifier.verify(integration.settings, secrets: secrets)
+        let result = await verifier.verify(integration.settings, secrets: secrets, rooms: rooms)
         return (result, try await record(result, on: integration))
     }
 

@@ -7,27 +7,48 @@ public struct Verifier: Sendable {
     let microsoft: MicrosoftTokenClient
     let oauth2: OAuth2TokenClient
     let ews: EWSProbe
+    let graph: GraphCalendarProbe
     let now: @Sendable () -> Date
 
-    public init(http: UpstreamHTTPClient, microsoftAuthority: String, now: @escaping @Sendable () -> Date = { Date() }) {
+    public init(http: UpstreamHTTPClient, microsoftAuthority: String, microsoftGraph: String = "https://graph.microsoft.com", now: @escaping @Sendable () -> Date = { Date() }) {
         microsoft = MicrosoftTokenClient(http: http, defaultAuthority: microsoftAuthority)
         oauth2 = OAuth2TokenClient(http: http)
         ews = EWSProbe(http: http)
+        graph = GraphCalendarProbe(http: http, graphBase: microsoftGraph)
         self.now = now
     }
 
-    public func verify(_ settings: IntegrationSettings, secrets: [SecretField: SecretValue]) async -> VerifyResult {
+    /// Kinds whose verification can also check rooms' calendars.
+    public static func checksRooms(_ kind: IntegrationKind) -> Bool { kind == .office365 || kind == .exchange }
+
+    /// Verifies the credentials and, when they work and `rooms` are given, whether the account can read
+    /// each room's calendar (Graph for Office 365, GetFolder of the room's mailbox for Exchange).
+    public func verify(_ settings: IntegrationSettings, secrets: [SecretField: SecretValue], rooms: [String] = []) async -> VerifyResult {
         switch settings {
-        case .office365(let office): await verifyOffice365(office, secrets: secrets)
-        case .exchange(let exchange): await verifyExchange(exchange, password: secrets[.password])
-        case .google(let google): verifyGoogle(google, secrets: secrets)
-        case .oauth2(let generic): await verifyOAuth2(generic, clientSecret: secrets[.clientSecret])
+        case .office365(let office): return await verifyOffice365(office, secrets: secrets, rooms: rooms)
+        case .exchange(let exchange):
+            var result = await verifyExchange(exchange, password: secrets[.password])
+            if result.ok, !rooms.isEmpty, let password = secrets[.password] {
+                var access: [String: RoomAccess] = [:]
+                for room in rooms {
+                    let response = try? await ews.getCalendarFolder(exchange, password: password, mailbox: room)
+                    switch response.flatMap({ EWSProbe.responseCode($0.body) }) {
+                    case "NoError"?: access[room] = .ok
+                    case "ErrorNonExistentMailbox"?, "ErrorMissingEmailAddress"?, "ErrorInvalidSmtpAddress"?: access[room] = .notFound
+                    default: access[room] = .noAccess
+                    }
+                }
+                result.rooms = access
+            }
+            return result
+        case .google(let google): return verifyGoogle(google, secrets: secrets)
+        case .oauth2(let generic): return await verifyOAuth2(generic, clientSecret: secrets[.clientSecret])
         }
     }
 
     // MARK: Office 365
 
-    private func verifyOffice365(_ settings: Office365Settings, secrets: [SecretField: SecretValue]) async -> VerifyResult {
+    private func verifyOffice365(_ settings: Office365Settings, secrets: [SecretField: SecretValue], rooms: [String]) async -> VerifyResult {
         let inputs: [String] =
             switch settings.auth {
             case .password: ["account", "password", "tenant", "client_id"]
@@ -43,8 +64,14 @@ public struct Verifier: Sendable {
         } catch {
             return transportFailure(error, provider: "Office 365", inputs: inputs)
         }
-        if TokenEndpointResponse(response) != nil {
-            return result(.ok, "Office 365 accepted the credentials\(settings.account.map { " for \($0)" } ?? "").", fields: Dictionary(uniqueKeysWithValues: inputs.map { ($0, "ok") }), upstream: .init(status: response.status))
+        if let token = TokenEndpointResponse(response) {
+            var verified = result(.ok, "Office 365 accepted the credentials\(settings.account.map { " for \($0)" } ?? "").", fields: Dictionary(uniqueKeysWithValues: inputs.map { ($0, "ok") }), upstream: .init(status: response.status))
+            if !rooms.isEmpty {
+                var access: [String: RoomAccess] = [:]
+                for room in rooms { access[room] = await graph.access(to: room, accessToken: token.accessToken) ?? .noAccess }
+                verified.rooms = access
+            }
+            return verified
         }
         if let throttled = throttling(response, provider: "Office 365") { return throttled }
         let error = OAuthErrorResponse(response)

@@ -12,12 +12,13 @@ public final class EWSStandIn: Sendable {
     public let control: StandInControl
     public let server: StandInServer
 
-    /// `users` maps logon names (`CORP\rooms` or UPNs) to passwords; `mailboxes` are the SMTP addresses that exist.
-    public init(users: [String: String], mailboxes: Set<String>, tls: TLSConfiguration) async throws {
+    /// `users` maps logon names (`CORP\rooms` or UPNs) to passwords; `mailboxes` are the SMTP addresses
+    /// that exist; of those, `restricted` ones answer GetFolder with ErrorAccessDenied.
+    public init(users: [String: String], mailboxes: Set<String>, restricted: Set<String> = [], tls: TLSConfiguration) async throws {
         let control = StandInControl()
         let router = Router()
         let ntlm = NTLMAcceptor()
-        router.post("EWS/Exchange.asmx") { request, _ in try await Self.ews(request, users: users, mailboxes: mailboxes, ntlm: ntlm, control: control) }
+        router.post("EWS/Exchange.asmx") { request, _ in try await Self.ews(request, users: users, mailboxes: mailboxes, restricted: restricted, ntlm: ntlm, control: control) }
         router.get("owa") { _, _ in StandInHTTP.text("<html><body>Outlook</body></html>", contentType: "text/html; charset=utf-8") }
         router.post("owa") { _, _ in StandInHTTP.text("<html><body>Outlook</body></html>", contentType: "text/html; charset=utf-8") }
         self.control = control
@@ -26,7 +27,7 @@ public final class EWSStandIn: Sendable {
 
     public var ewsURL: String { server.baseURL + "/EWS/Exchange.asmx" }
 
-    private static func ews(_ request: Request, users: [String: String], mailboxes: Set<String>, ntlm: NTLMAcceptor, control: StandInControl) async throws -> Response {
+    private static func ews(_ request: Request, users: [String: String], mailboxes: Set<String>, restricted: Set<String>, ntlm: NTLMAcceptor, control: StandInControl) async throws -> Response {
         let body = try await StandInHTTP.body(request)
         let authorization = request.headers[.authorization] ?? ""
         if authorization.hasPrefix("NTLM "), let message = Data(base64Encoded: String(authorization.dropFirst(5))).map(Array.init) {
@@ -38,7 +39,7 @@ public final class EWSStandIn: Sendable {
                 control.record("ntlm-authenticate", body: "")
                 let lookup = { (logon: String) in users.first { $0.key.caseInsensitiveCompare(logon) == .orderedSame }?.value }
                 guard let logon = ntlm.authenticate(message, password: lookup) else { return unauthorized() }
-                return try await answer(body, logon: logon, mailboxes: mailboxes, control: control)
+                return try await answer(body, logon: logon, mailboxes: mailboxes, restricted: restricted, control: control)
             default:
                 return unauthorized()
             }
@@ -51,7 +52,7 @@ public final class EWSStandIn: Sendable {
             control.record("unauthenticated", body: "")
             return unauthorized()
         }
-        return try await answer(body, logon: String(decoded[..<colon]), mailboxes: mailboxes, control: control)
+        return try await answer(body, logon: String(decoded[..<colon]), mailboxes: mailboxes, restricted: restricted, control: control)
     }
 
     private static func unauthorized() -> Response {
@@ -61,7 +62,7 @@ public final class EWSStandIn: Sendable {
         return Response(status: .unauthorized, headers: headers)
     }
 
-    private static func answer(_ body: String, logon: String, mailboxes: Set<String>, control: StandInControl) async throws -> Response {
+    private static func answer(_ body: String, logon: String, mailboxes: Set<String>, restricted: Set<String>, control: StandInControl) async throws -> Response {
         control.record("/EWS/Exchange.asmx", body: body)
         if let fault = try await StandInHTTP.applyFault(control, garbage: "<html>maintenance</html>") { return fault }
         if body.contains("<m:Fail/>") {
@@ -80,7 +81,10 @@ public final class EWSStandIn: Sendable {
             body[start.upperBound...].range(of: "</t:EmailAddress>").map { String(body[start.upperBound..<$0.lowerBound]) }
         }
         let mailbox = requested ?? logon
-        let code = requested == nil || mailboxes.contains(mailbox.lowercased()) ? "NoError" : "ErrorNonExistentMailbox"
+        let code =
+            requested == nil ? "NoError"
+            : !mailboxes.contains(mailbox.lowercased()) ? "ErrorNonExistentMailbox"
+            : restricted.contains(mailbox.lowercased()) ? "ErrorAccessDenied" : "NoError"
         let answer = """
             <?xml version="1.0" encoding="utf-8"?>
             <s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body>

@@ -50,12 +50,24 @@ public final class MicrosoftStandIn: Sendable {
     private let directory: Directory
     public let server: StandInServer
 
-    public init(tenants: [Tenant], tls: TLSConfiguration) async throws {
+    /// `rooms` maps room mailboxes to whether the signed-in account may read their calendars (Graph).
+    public init(tenants: [Tenant], rooms: [String: Bool] = [:], tls: TLSConfiguration) async throws {
         let control = StandInControl()
         let directory = Directory(tenants)
         let router = Router()
         router.post("{tenant}/oauth2/v2.0/token") { request, context in
             try await Self.token(request, tenant: context.parameters.get("tenant") ?? "", directory: directory, control: control)
+        }
+        router.get("v1.0/users/{user}/calendar") { request, context in
+            control.record("/graph/calendar", body: "")
+            guard request.headers[.authorization]?.hasPrefix("Bearer ms-access-") == true else {
+                return StandInHTTP.json(["error": ["code": "InvalidAuthenticationToken"]], status: .unauthorized)
+            }
+            switch rooms[(context.parameters.get("user") ?? "").lowercased()] {
+            case true?: return StandInHTTP.json(["id": "AAMk-calendar", "name": "Calendar"])
+            case false?: return StandInHTTP.json(["error": ["code": "ErrorAccessDenied", "message": "Access is denied."]], status: .forbidden)
+            case nil: return StandInHTTP.json(["error": ["code": "ErrorItemNotFound"]], status: .notFound)
+            }
         }
         self.control = control
         self.directory = directory
@@ -64,6 +76,9 @@ public final class MicrosoftStandIn: Sendable {
 
     /// The `authority` to configure (`CREDBROKER_MICROSOFT_AUTHORITY`).
     public var authority: String { server.baseURL }
+
+    /// The Graph base URL to configure (`CREDBROKER_MICROSOFT_GRAPH`): this stand-in serves both.
+    public var graph: String { server.baseURL }
 
     public func update(_ change: @Sendable (inout [Tenant]) -> Void) {
         directory.tenants.withLock { tenants in change(&tenants) }

@@ -99,6 +99,7 @@ struct VerifyHarness {
         self.standIns = standIns
         fixture = try await BrokerFixture { configuration, directory in
             configuration.microsoftAuthority = authority
+            configuration.microsoftGraph = authority
             configuration.upstreamCAPath = try directory.write(pki.certificatePEM, to: "standin-ca.pem")
             configuration.upstreamTimeoutSeconds = timeoutSeconds
         }
@@ -217,6 +218,36 @@ struct VerifyHarness {
             #expect(standIns.ews.control.count("ntlm-negotiate") == 1)
             #expect(standIns.ews.control.count("ntlm-authenticate") == 1)
             #expect(standIns.ews.control.count("unauthenticated") == 0)
+        }
+        await standIns.stop()
+    }
+
+    /// With rooms, the answer says for each room whether the account can read its calendar, through
+    /// Graph for Office 365 and EWS for Exchange; rooms are refused for kinds that cannot check them.
+    @Test func roomsAreCheckedPerKind() async throws {
+        let harness = try await VerifyHarness()
+        let standIns = harness.standIns
+        try await harness.fixture.run { session in
+            var office = VerifyCase.office365("x", code: "ok").body(standIns)
+            office["name"] = "hq-rooms"
+            var exchange = VerifyCase.exchange("x", code: "ok").body(standIns)
+            exchange["name"] = "onprem"
+            #expect(try await session.call(.post, "/v1/integrations", body: office).status == 201)
+            #expect(try await session.call(.post, "/v1/integrations", body: exchange).status == 201)
+            #expect(try await session.call(.post, "/v1/integrations", body: Samples.oauth2("fmis")).status == 201)
+            let rooms = ["hq-101@corp.example", "boardroom@corp.example", "ghost@corp.example"]
+            let expected = ["hq-101@corp.example": "ok", "boardroom@corp.example": "no_access", "ghost@corp.example": "not_found"]
+            for name in ["hq-rooms", "onprem"] {
+                let reply = try await session.call(.post, "/v1/integrations/\(name)/verify", body: ["rooms": rooms])
+                #expect(reply.json["ok"] as? Bool == true, "\(reply.text)")
+                #expect(reply.json["rooms"] as? [String: String] == expected, "\(name): \(reply.text)")
+            }
+            #expect(standIns.microsoft.control.count("/graph/calendar") == 3)
+            let refused = try await session.call(.post, "/v1/integrations/fmis/verify", body: ["rooms": rooms])
+            #expect(refused.status == 422)
+            let badRoom = try await session.call(.post, "/v1/integrations/onprem/verify", body: ["rooms": ["not an email"]])
+            #expect(badRoom.status == 422)
+            #expect(badRoom.fieldErrors == ["rooms[0]"])
         }
         await standIns.stop()
     }

@@ -44,11 +44,12 @@ public struct StandInSet: Sendable {
                         "blocked@corp.example": .init(password: Self.password, condition: .conditionalAccess),
                     ])
             ],
+            rooms: ["hq-101@corp.example": true, "boardroom@corp.example": false],
             tls: tls)
         oauth2 = try await OAuth2StandIn(clients: ["broker": .init(secret: Self.appSecret, allowedScopes: ["rooms.read", "rooms.write"])], tls: tls)
         ews = try await EWSStandIn(
             users: ["CORP\\rooms": Self.password, "rooms@corp.example": Self.password],
-            mailboxes: ["rooms@corp.example", "hq-101@corp.example"], tls: tls)
+            mailboxes: ["rooms@corp.example", "hq-101@corp.example", "boardroom@corp.example"], restricted: ["boardroom@corp.example"], tls: tls)
     }
 
     public func stop() async {

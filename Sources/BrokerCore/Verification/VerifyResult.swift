@@ -24,6 +24,8 @@ public struct VerifyResult: Sendable, Equatable {
     public var fields: [String: String]
     public var upstream: Upstream?
     public var checkedAt: Date
+    /// With rooms asked for: each room's mailbox → `ok`, `no_access` or `not_found`.
+    public var rooms: [String: RoomAccess]?
 
     public init(code: VerifyCode, message: String, hint: String? = nil, fields: [String: String] = [:], upstream: Upstream? = nil, checkedAt: Date) {
         self.ok = code == .ok
@@ -74,4 +76,11 @@ public enum VerifyCode: String, Sendable, CaseIterable, Codable {
         default: false
         }
     }
+}
+
+/// Whether the verified account can read a room's calendar.
+public enum RoomAccess: String, Sendable, Codable {
+    case ok
+    case noAccess = "no_access"
+    case notFound = "not_found"
 }

@@ -10,6 +10,8 @@ import Hummingbird
 struct VerifyController {
     let dependencies: BrokerDependencies
 
+    static let maximumRooms = 100
+
     func addRoutes(to group: RouterGroup<BrokerRequestContext>) {
         group.post("verify", use: verifyDraft)
         group.post("integrations/{name}/verify", use: verifyStored)
@@ -35,19 +37,24 @@ struct VerifyController {
         let caller = try context.requireCaller()
         let name = try IntegrationController.name(request, context: context)
         try caller.require(.admin, for: name)
+        var rooms: [String] = []
         if request.headers[.contentLength].flatMap(Int.init) ?? 0 > 0 || request.headers[.transferEncoding] != nil {
             let body = try await RequestBody.json(request, context: context)
             guard case .object(let object) = body else { throw BrokerErrorResponse(.invalidRequest("The request body must be a JSON object.")) }
             var reader = ObjectReader(object, path: "")
-            if reader.has("rooms") {
-                reader.fail("rooms", "room checks are not supported by this version yet; verify without rooms")
+            rooms = reader.stringArray("rooms") ?? []
+            for (index, room) in rooms.enumerated() where !FieldChecks.isEmail(room) {
+                reader.append([FieldError(field: "rooms[\(index)]", message: "must be a room's email address")])
             }
-            reader.consume("rooms")
+            if rooms.count > Self.maximumRooms { reader.fail("rooms", "may name at most \(Self.maximumRooms) rooms per verify") }
             reader.rejectUnknownFields()
             if !reader.errors.isEmpty { throw BrokerErrorResponse(.validationFailed(reader.errors)) }
         }
+        if !rooms.isEmpty, let integration = try await dependencies.integrations.integration(named: name), !Verifier.checksRooms(integration.kind) {
+            throw BrokerErrorResponse(.validationFailed([FieldError(field: "rooms", message: "room calendars are checked for office365 and exchange integrations only")]))
+        }
         let verification = StoredVerification(store: dependencies.integrations, keyring: dependencies.keyring, verifier: dependencies.verifier)
-        guard let (result, stored) = try await verification.verify(name) else {
+        guard let (result, stored) = try await verification.verify(name, rooms: rooms) else {
             throw BrokerErrorResponse(.integrationNotFound(name.rawValue))
         }
         audit(caller, name, result, draft: false)

@@ -21,6 +21,7 @@ struct VerifyResponse: Encodable {
     let fields: [String: String]
     let upstream: Upstream?
     let checkedAt: Date
+    let rooms: [String: String]?
     let integration: IntegrationResponse?
 
     init(_ result: VerifyResult, integration: IntegrationResponse? = nil) {
@@ -31,11 +32,12 @@ struct VerifyResponse: Encodable {
         fields = result.fields
         upstream = result.upstream.map { Upstream(status: $0.status, error: $0.error, errorCodes: $0.errorCodes.isEmpty ? nil : $0.errorCodes) }
         checkedAt = result.checkedAt
+        rooms = result.rooms?.mapValues(\.rawValue)
         self.integration = integration
     }
 
     enum CodingKeys: String, CodingKey {
-        case ok, code, message, hint, fields, upstream, integration
+        case ok, code, message, hint, fields, upstream, integration, rooms
         case checkedAt = "checked_at"
     }
 }
