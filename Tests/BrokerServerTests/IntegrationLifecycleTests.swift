@@ -1,4 +1,5 @@
 import BrokerServer
+import BrokerTLS
 import BrokerTesting
 import NIOHTTP1
 import Foundation
@@ -87,6 +88,34 @@ import Testing
             #expect(events.contains("integration.updated"))
             #expect(events.contains("integration.deleted"))
             #expect(audit.allSatisfy { $0["ts"] is String && $0["outcome"] is String })
+        }
+    }
+
+    /// Warnings say what will break before it breaks: a certificate or a recorded client secret that
+    /// expires within 30 days, or has expired.
+    @Test func expiriesAreWarnedAbout() async throws {
+        let fixture = try await BrokerFixture()
+        try await fixture.run { session in
+            let soon = try DevCertificateAuthority(commonName: "soon", validity: 10 * 24 * 3600).certificatePEM
+            let later = try DevCertificateAuthority(commonName: "later", validity: 90 * 24 * 3600).certificatePEM
+            var office = Samples.office365Certificate("hq-cert", keyBody: "QUJD")
+            office["settings"] = (office["settings"] as? [String: Any] ?? [:]).merging(["certificate": soon]) { $1 }
+            let created = try await session.call(.post, "/v1/integrations", body: office)
+            #expect((created.json["warnings"] as? [[String: Any]])?.compactMap { $0["code"] as? String } == ["certificate_expiring"])
+
+            var exchange = Samples.exchange("onprem")
+            exchange["settings"] = (exchange["settings"] as? [String: Any] ?? [:]).merging(["ca_certificate": later]) { $1 }
+            #expect((try await session.call(.post, "/v1/integrations", body: exchange).json["warnings"] as? [Any])?.isEmpty == true)
+
+            var fmis = Samples.oauth2("fmis")
+            fmis["settings"] = (fmis["settings"] as? [String: Any] ?? [:]).merging(["client_secret_expires_at": "2020-01-01T00:00:00Z"]) { $1 }
+            let expired = try await session.call(.post, "/v1/integrations", body: fmis)
+            #expect((expired.json["warnings"] as? [[String: Any]])?.first?["code"] as? String == "client_secret_expired")
+            let renewed = try await session.call(.patch, "/v1/integrations/fmis", body: ["settings": ["client_secret_expires_at": "2099-01-01T00:00:00Z"], "secrets": ["client_secret": "new"]])
+            #expect((renewed.json["warnings"] as? [Any])?.isEmpty == true)
+            let bad = try await session.call(.patch, "/v1/integrations/fmis", body: ["settings": ["client_secret_expires_at": "next tuesday"]])
+            #expect(bad.status == 422)
+            #expect(bad.fieldErrors == ["settings.client_secret_expires_at"])
         }
     }
 

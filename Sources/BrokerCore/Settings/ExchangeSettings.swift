@@ -1,3 +1,5 @@
+import Foundation
+
 /// Settings of an on-premises `exchange` integration reached over EWS.
 public struct ExchangeSettings: Sendable, Equatable, Codable {
     /// The HTTP authentication scheme EWS expects.
@@ -52,5 +54,12 @@ public struct ExchangeSettings: Sendable, Equatable, Codable {
         if FieldChecks.isEmail(value) { return true }
         let parts = value.split(separator: "\\", omittingEmptySubsequences: false)
         return parts.count == 2 && !parts[0].isEmpty && !parts[1].isEmpty && !value.contains(where: \.isWhitespace)
+    }
+}
+
+extension ExchangeSettings {
+    func warnings(now: Date, certificateNotAfter: (String) -> Date?) -> [IntegrationWarning] {
+        guard let caCertificate, let notAfter = certificateNotAfter(caCertificate) else { return [] }
+        return IntegrationWarning.expiry(of: "The on-premises CA certificate", code: "ca_certificate", at: notAfter, now: now, remedy: "enter the CA's renewed certificate")
     }
 }

@@ -47,10 +47,15 @@ public enum IntegrationSettings: Sendable, Equatable {
         return requiredSecrets
     }
 
-    public var warnings: [IntegrationWarning] {
+    /// What will break before it breaks. `certificateNotAfter` reads a PEM certificate's expiry (the
+    /// domain module parses no X.509 itself); certificates and recorded secret expiries within
+    /// `IntegrationWarning.expiryNotice` of `now`, or past, are warned about.
+    public func warnings(now: Date, certificateNotAfter: (String) -> Date? = { _ in nil }) -> [IntegrationWarning] {
         switch self {
-        case .office365(let settings): settings.warnings
-        case .exchange, .google, .oauth2: []
+        case .office365(let settings): settings.warnings(now: now, certificateNotAfter: certificateNotAfter)
+        case .exchange(let settings): settings.warnings(now: now, certificateNotAfter: certificateNotAfter)
+        case .google: []
+        case .oauth2(let settings): settings.warnings(now: now)
         }
     }
 

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Settings of an `office365` integration: a Microsoft Entra ID app and how it signs in.
 public struct Office365Settings: Sendable, Equatable, Codable {
     /// How the broker gets Microsoft tokens.
@@ -16,6 +18,8 @@ public struct Office365Settings: Sendable, Equatable, Codable {
     public var certificate: String?
     public var scopes: [String]
     public var authority: String?
+    /// When the client secret expires, as the admin recorded it (RFC 3339), for a warning before it does.
+    public var clientSecretExpiresAt: String?
 
     public init(account: String?, tenant: String, clientID: String, auth: Auth, certificate: String? = nil, scopes: [String] = Self.defaultScopes, authority: String? = nil) {
         self.account = account
@@ -30,6 +34,7 @@ public struct Office365Settings: Sendable, Equatable, Codable {
     enum CodingKeys: String, CodingKey {
         case account, tenant, auth, certificate, scopes, authority
         case clientID = "client_id"
+        case clientSecretExpiresAt = "client_secret_expires_at"
     }
 
     static func parse(_ reader: inout ObjectReader) -> Office365Settings? {
@@ -68,10 +73,14 @@ public struct Office365Settings: Sendable, Equatable, Codable {
         if scopes.isEmpty { reader.fail("scopes", "must name at least one scope") }
         let authority = reader.string("authority")
         if let authority, let problem = FieldChecks.httpsURLProblem(authority) { reader.fail("authority", problem) }
+        let expiresAt = FieldChecks.timestamp(&reader, "client_secret_expires_at")
+        if expiresAt != nil, auth != .clientSecret { reader.fail("client_secret_expires_at", "is only used when auth is client_secret") }
         guard let auth, let tenant, let clientID else { return nil }
-        return Office365Settings(
+        var settings = Office365Settings(
             account: account, tenant: tenant, clientID: clientID, auth: auth,
             certificate: certificate, scopes: scopes, authority: authority)
+        settings.clientSecretExpiresAt = expiresAt
+        return settings
     }
 
     var requiredSecrets: Set<SecretField> {
@@ -82,8 +91,14 @@ public struct Office365Settings: Sendable, Equatable, Codable {
         }
     }
 
-    var warnings: [IntegrationWarning] {
+    func warnings(now: Date, certificateNotAfter: (String) -> Date?) -> [IntegrationWarning] {
         var warnings: [IntegrationWarning] = []
+        if auth == .certificate, let certificate, let notAfter = certificateNotAfter(certificate) {
+            warnings += IntegrationWarning.expiry(of: "The app's certificate", code: "certificate", at: notAfter, now: now, remedy: "upload a new certificate to the app and here")
+        }
+        if auth == .clientSecret, let clientSecretExpiresAt, let expiry = FieldChecks.parseTimestamp(clientSecretExpiresAt) {
+            warnings += IntegrationWarning.expiry(of: "The client secret", code: "client_secret", at: expiry, now: now, remedy: "create a new secret in Entra ID and enter it here")
+        }
         if auth == .password {
             warnings.append(IntegrationWarning(
                 code: "password_grant_legacy",

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Shape checks shared by the settings of several kinds.
 public enum FieldChecks {
@@ -15,6 +15,24 @@ public enum FieldChecks {
             !label.isEmpty && label.count <= 63 && label.first != "-" && label.last != "-"
                 && label.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }
         }
+    }
+
+    /// An RFC 3339 timestamp (`2027-01-31T00:00:00Z`), or nil.
+    public static func parseTimestamp(_ value: String) -> Date? {
+        let formatter = ISO8601DateFormatter()
+        if let date = formatter.date(from: value) { return date }
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter.date(from: value)
+    }
+
+    /// Reads an optional RFC 3339 timestamp field, reporting one that does not parse.
+    static func timestamp(_ reader: inout ObjectReader, _ key: String) -> String? {
+        guard let value = reader.string(key) else { return nil }
+        guard parseTimestamp(value) != nil else {
+            reader.fail(key, "must be an RFC 3339 time such as 2027-01-31T00:00:00Z")
+            return nil
+        }
+        return value
     }
 
     public static func isGUID(_ value: String) -> Bool {

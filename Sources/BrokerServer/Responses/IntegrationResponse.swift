@@ -1,4 +1,5 @@
 import BrokerCore
+import BrokerTLS
 import Foundation
 
 /// An integration as the API shows it: settings, which secrets are set (never their values), health.
@@ -45,7 +46,7 @@ struct IntegrationResponse: Encodable {
         lastTokenAt = integration.lastTokenAt
         lastUsedAt = integration.lastUsedAt
         lastError = integration.lastError
-        warnings = integration.settings.warnings
+        warnings = integration.settings.warnings(now: now, certificateNotAfter: CertificateExpiry.notAfter)
         stale = integration.isStale(now: now)
         createdAt = integration.createdAt
         updatedAt = integration.updatedAt
