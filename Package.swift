@@ -136,6 +136,20 @@ let package = Package(
             path: "Benchmarks/RewrapBenchmark",
             swiftSettings: strictSettings
         ),
+        .executableTarget(
+            name: "VerifyBenchmark",
+            dependencies: [
+                "BrokerCore", "BrokerSealing", "BrokerStorage", "BrokerServer", "BrokerTLS", "BrokerUpstreams", "StandIns",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            path: "Benchmarks/VerifyBenchmark",
+            swiftSettings: strictSettings
+        ),
         .target(
             name: "BrokerTesting",
             dependencies: [

@@ -36,12 +36,6 @@ static inline CURLcode credbroker_curl_setopt_prereq_callback(CURL *_Nonnull han
     return curl_easy_setopt(handle, CURLOPT_PREREQFUNCTION, callback);
 }
 
-// CURLOPT_CAINFO_BLOB takes a struct curl_blob by pointer; libcurl copies it (CURL_BLOB_COPY).
-static inline CURLcode credbroker_curl_setopt_ca_blob(CURL *_Nonnull handle, const void *_Nonnull data, size_t length) {
-    struct curl_blob blob = { (void *)data, length, CURL_BLOB_COPY };
-    return curl_easy_setopt(handle, CURLOPT_CAINFO_BLOB, &blob);
-}
-
 static inline CURLcode credbroker_curl_getinfo_long(CURL *_Nonnull handle, CURLINFO info, long *_Nonnull value) {
     return curl_easy_getinfo(handle, info, value);
 }

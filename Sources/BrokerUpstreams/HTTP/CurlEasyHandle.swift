@@ -2,7 +2,8 @@ internal import CredbrokerCurl
 import Foundation
 
 /// Owns one `CURL*` easy handle and the header list given to it; frees both exactly once.
-final class CurlEasyHandle {
+/// Unchecked Sendable: a handle is used by one transfer at a time, handed over only through `CurlHandlePool`.
+final class CurlEasyHandle: @unchecked Sendable {
     let pointer: UnsafeMutableRawPointer
     private var headerList: UnsafeMutablePointer<curl_slist>?
 
@@ -22,6 +23,14 @@ final class CurlEasyHandle {
         if let headerList { curl_slist_free_all(headerList) }
     }
 
+    /// Back to fresh options for the next transfer; live connections, TLS sessions and the CA cache
+    /// stay, which is why handles are pooled.
+    func reset() {
+        curl_easy_reset(pointer)
+        if let headerList { curl_slist_free_all(headerList) }
+        headerList = nil
+    }
+
     func set(_ option: CURLoption, _ value: Int) throws {
         try check(credbroker_curl_setopt_long(pointer, option, value), option)
     }
@@ -39,11 +48,6 @@ final class CurlEasyHandle {
             headerList = curl_slist_append(headerList, "\(name): \(value)")
         }
         try check(credbroker_curl_setopt_slist(pointer, CURLOPT_HTTPHEADER, headerList), CURLOPT_HTTPHEADER)
-    }
-
-    func setTrustedCAs(_ pem: String) throws {
-        let bytes = Array(pem.utf8)
-        try check(bytes.withUnsafeBytes { credbroker_curl_setopt_ca_blob(pointer, $0.baseAddress!, $0.count) }, CURLOPT_CAINFO_BLOB)
     }
 
     func setDataCallback(_ option: CURLoption, _ callback: credbroker_curl_data_callback) throws {

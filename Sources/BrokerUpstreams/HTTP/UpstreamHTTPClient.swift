@@ -26,14 +26,8 @@ public struct UpstreamHTTPClient: Sendable {
     }
 
     public let configuration: Configuration
+    private let pool = CurlHandlePool()
     private static let queue = DispatchQueue(label: "credbroker.upstream", qos: .userInitiated, attributes: .concurrent)
-    /// The system CA bundle, read once, so extra CAs can be added to it rather than replace it.
-    private static let systemCAPEM: String = {
-        for path in ["/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt", "/etc/ssl/cert.pem"] {
-            if let text = try? String(contentsOfFile: path, encoding: .utf8) { return text }
-        }
-        return ""
-    }()
 
     public init(configuration: Configuration = Configuration()) {
         self.configuration = configuration
@@ -41,18 +35,20 @@ public struct UpstreamHTTPClient: Sendable {
 
     public func send(_ request: UpstreamRequest) async throws -> UpstreamResponse {
         let configuration = self.configuration
+        let pool = self.pool
         return try await withCheckedThrowingContinuation { continuation in
             Self.queue.async {
-                continuation.resume(with: Result { try Self.perform(request, configuration: configuration) })
+                continuation.resume(with: Result { try Self.perform(request, configuration: configuration, pool: pool) })
             }
         }
     }
 
-    private static func perform(_ request: UpstreamRequest, configuration: Configuration) throws -> UpstreamResponse {
+    private static func perform(_ request: UpstreamRequest, configuration: Configuration, pool: CurlHandlePool) throws -> UpstreamResponse {
         guard let url = URL(string: request.url), url.scheme?.lowercased() == "https", url.host != nil else {
             throw UpstreamError.refusedTarget("only https URLs are called")
         }
-        let handle = try CurlEasyHandle()
+        let handle = try pool.take()
+        defer { pool.give(handle) }
         let transfer = Transfer(limit: configuration.maximumResponseBytes)
         let context = Unmanaged.passRetained(transfer)
         defer { context.release() }
@@ -67,7 +63,7 @@ public struct UpstreamHTTPClient: Sendable {
         try handle.set(CURLOPT_SSL_VERIFYHOST, 2)
         let extraCAs = [configuration.extraCAPEM, request.extraCAPEM].compactMap { $0 }
         if !extraCAs.isEmpty {
-            try handle.setTrustedCAs(([systemCAPEM] + extraCAs).joined(separator: "\n"))
+            try handle.set(CURLOPT_CAINFO, try CABundleFiles.path(adding: extraCAs))
         }
         try handle.set(CURLOPT_WRITEDATA, pointer: context.toOpaque())
         try handle.setDataCallback(CURLOPT_WRITEFUNCTION) { data, size, count, user in
