@@ -73,6 +73,11 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(
+            name: "BrokerTokens",
+            dependencies: ["BrokerCore"],
+            swiftSettings: strictSettings
+        ),
+        .target(
             name: "BrokerTLS",
             dependencies: [
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -86,7 +91,7 @@ let package = Package(
         .target(
             name: "BrokerServer",
             dependencies: [
-                "BrokerCore", "BrokerSealing", "BrokerStorage", "BrokerTLS", "BrokerUpstreams",
+                "BrokerCore", "BrokerSealing", "BrokerStorage", "BrokerTLS", "BrokerUpstreams", "BrokerTokens",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "Configuration", package: "swift-configuration"),
@@ -185,6 +190,7 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        .testTarget(name: "BrokerTokensTests", dependencies: ["BrokerTokens", "BrokerCore"], swiftSettings: strictSettings),
         .testTarget(name: "StandInsTests", dependencies: ["StandIns"], swiftSettings: strictSettings),
         .testTarget(
             name: "EndToEndTests",

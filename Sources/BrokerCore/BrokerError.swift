@@ -21,6 +21,10 @@ public struct BrokerError: Error, Sendable, Equatable, CustomStringConvertible {
         case upstreamUnavailable = "upstream_unavailable"
         case upstreamTimeout = "upstream_timeout"
         case upstreamRefused = "upstream_refused"
+        case scopeNotAllowed = "scope_not_allowed"
+        case minTTLUnattainable = "min_ttl_unattainable"
+        case credentialsRejected = "credentials_rejected"
+        case needsRelink = "needs_relink"
     }
 
     private let value: Code
@@ -56,7 +60,9 @@ public struct BrokerError: Error, Sendable, Equatable, CustomStringConvertible {
         case .storeUnavailable, .notReady, .upstreamUnavailable: 503
         case .wrongKind: 409
         case .upstreamTimeout: 504
-        case .upstreamRefused: 502
+        case .upstreamRefused, .credentialsRejected, .needsRelink: 502
+        case .scopeNotAllowed: 403
+        case .minTTLUnattainable: 422
         }
     }
 
@@ -81,6 +87,10 @@ public struct BrokerError: Error, Sendable, Equatable, CustomStringConvertible {
         case .upstreamUnavailable: "Upstream unavailable"
         case .upstreamTimeout: "Upstream timeout"
         case .upstreamRefused: "Upstream refused"
+        case .scopeNotAllowed: "Scope not allowed"
+        case .minTTLUnattainable: "Minimum lifetime unattainable"
+        case .credentialsRejected: "Credentials rejected"
+        case .needsRelink: "Needs relink"
         }
     }
 
@@ -122,6 +132,14 @@ public struct BrokerError: Error, Sendable, Equatable, CustomStringConvertible {
     public static func upstreamTimeout(_ message: String) -> Self { .init(.upstreamTimeout, message) }
     /// The provider could not be called safely (TLS failed, or the target is refused); retrying will not help.
     public static func upstreamRefused(_ message: String) -> Self { .init(.upstreamRefused, message) }
+    public static func scopeNotAllowed(_ scope: String, integration: IntegrationName) -> Self {
+        .init(.scopeNotAllowed, "'\(integration)' is not configured for the scope '\(scope)'; ask for a subset of its scopes.")
+    }
+    public static func minTTLUnattainable(requested: Int, lifetime: Int) -> Self {
+        .init(.minTTLUnattainable, "A token that lives at least \(requested) s cannot be had: this provider's tokens live about \(lifetime) s.")
+    }
+    public static func credentialsRejected(_ message: String) -> Self { .init(.credentialsRejected, message) }
+    public static func needsRelink(_ message: String) -> Self { .init(.needsRelink, message) }
     public static func internalError(_ message: String = "The broker failed unexpectedly; the request had no effect. Details are in the server log.") -> Self {
         .init(.internalError, message)
     }

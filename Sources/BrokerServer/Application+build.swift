@@ -21,6 +21,7 @@ public func buildRouter(dependencies: BrokerDependencies) -> Router<BrokerReques
     IntegrationController(dependencies: dependencies).addRoutes(to: v1)
     VerifyController(dependencies: dependencies).addRoutes(to: v1)
     EWSPassThroughController(dependencies: dependencies).addRoutes(to: v1)
+    TokenController(dependencies: dependencies).addRoutes(to: v1)
     KeyController(dependencies: dependencies).addRoutes(to: v1)
     return router
 }

@@ -1,5 +1,6 @@
 public import BrokerSealing
 public import BrokerStorage
+public import BrokerTokens
 public import BrokerUpstreams
 public import Foundation
 public import Logging
@@ -12,6 +13,8 @@ public struct BrokerDependencies: Sendable {
     public var audit: AuditLog
     public var verifier: Verifier
     public var http: UpstreamHTTPClient
+    /// Cached access tokens, shared by every request of this process.
+    public var tokens: TokenCache
     public var now: @Sendable () -> Date
     public var logger: Logger
 
@@ -25,9 +28,15 @@ public struct BrokerDependencies: Sendable {
         self.audit = audit
         self.verifier = verifier
         self.http = http
+        self.tokens = TokenCache(now: now)
         self.now = now
         self.logger = logger
     }
 
     public var sealer: EnvelopeSealer { keyring.sealer }
+
+    var tokenSource: UpstreamTokenSource {
+        UpstreamTokenSource(
+            store: integrations, sealer: sealer, microsoft: verifier.microsoft, oauth2: verifier.oauth2, now: now)
+    }
 }

@@ -4,8 +4,8 @@ public import Foundation
 /// "Verify with …": one real conversation with the provider per kind, its outcome turned into a
 /// verify code, a message and a hint a person can act on. Never throws: trouble is a result.
 public struct Verifier: Sendable {
-    let microsoft: MicrosoftTokenClient
-    let oauth2: OAuth2TokenClient
+    public let microsoft: MicrosoftTokenClient
+    public let oauth2: OAuth2TokenClient
     let ews: EWSProbe
     let graph: GraphCalendarProbe
     let now: @Sendable () -> Date

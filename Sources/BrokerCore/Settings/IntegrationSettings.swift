@@ -31,6 +31,26 @@ public enum IntegrationSettings: Sendable, Equatable {
         return reader.errors.isEmpty ? settings : nil
     }
 
+    /// The scopes a consumer may ask tokens for (all of them when it names none).
+    public var tokenScopes: [String] {
+        switch self {
+        case .office365(let settings): settings.scopes
+        case .google(let settings): settings.scopes
+        case .oauth2(let settings): settings.scopes
+        case .exchange: []
+        }
+    }
+
+    /// The account tokens act for, when there is one.
+    public var accountName: String? {
+        switch self {
+        case .office365(let settings): settings.account
+        case .exchange(let settings): settings.account
+        case .google(let settings): settings.subject ?? settings.expectedAccount
+        case .oauth2: nil
+        }
+    }
+
     /// The secrets this integration needs before it can work.
     public var requiredSecrets: Set<SecretField> {
         switch self {

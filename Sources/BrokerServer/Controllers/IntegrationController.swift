@@ -1,6 +1,7 @@
 import BrokerCore
 import BrokerSealing
 import BrokerStorage
+import BrokerTokens
 import Foundation
 import Hummingbird
 
@@ -138,6 +139,7 @@ struct IntegrationController {
         guard try await dependencies.integrations.delete(named: name) else {
             throw BrokerErrorResponse(.integrationNotFound(name.rawValue))
         }
+        await dependencies.tokens.invalidate(name)
         audit(caller, "integration.deleted", name.rawValue, outcome: "ok")
         return Response(status: .noContent)
     }

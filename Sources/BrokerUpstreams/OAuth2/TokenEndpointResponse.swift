@@ -8,7 +8,7 @@ public struct TokenEndpointResponse: Sendable {
     public let scope: String?
     public let refreshToken: String?
 
-    init?(_ response: UpstreamResponse) {
+    public init?(_ response: UpstreamResponse) {
         guard (200..<300).contains(response.status), let object = response.jsonObject,
             let accessToken = object["access_token"] as? String, !accessToken.isEmpty
         else { return nil }

@@ -1,0 +1,161 @@
+import BrokerCore
+import BrokerSealing
+import BrokerStorage
+import BrokerTokens
+import Foundation
+import Hummingbird
+
+/// `POST /v1/integrations/{name}/token` (role `consumer`): a short-lived access token with at least
+/// `min_ttl_seconds` left, from the cache when it can be, with exactly one upstream call per
+/// integration and scopes however many callers ask at once.
+struct TokenController {
+    let dependencies: BrokerDependencies
+
+    static let defaultMinimumTTL = 300
+
+    func addRoutes(to group: RouterGroup<BrokerRequestContext>) {
+        group.post("integrations/{name}/token", use: token)
+    }
+
+    struct TokenResponse: Encodable {
+        let accessToken: String
+        let tokenType: String
+        let expiresAt: Date
+        let expiresIn: Int
+        let scopes: [String]
+        let integration: String
+        let account: String?
+
+        enum CodingKeys: String, CodingKey {
+            case scopes, integration, account
+            case accessToken = "access_token"
+            case tokenType = "token_type"
+            case expiresAt = "expires_at"
+            case expiresIn = "expires_in"
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(accessToken, forKey: .accessToken)
+            try container.encode(tokenType, forKey: .tokenType)
+            try container.encode(expiresAt, forKey: .expiresAt)
+            try container.encode(expiresIn, forKey: .expiresIn)
+            try container.encode(scopes, forKey: .scopes)
+            try container.encode(integration, forKey: .integration)
+            try container.encode(account, forKey: .account)
+        }
+    }
+
+    func token(_ request: Request, context: BrokerRequestContext) async throws -> Response {
+        let caller = try context.requireCaller()
+        let name = try IntegrationController.name(request, context: context)
+        do {
+            try caller.require(.consumer, for: name)
+        } catch {
+            audit(caller, name, "token.denied", outcome: "forbidden", code: error.code)
+            throw BrokerErrorResponse(error)
+        }
+        let (requestedScopes, minimumTTL) = try await Self.parse(request, context: context)
+        guard let integration = try await dependencies.integrations.integration(named: name) else {
+            throw BrokerErrorResponse(.integrationNotFound(name.rawValue))
+        }
+        let allowed = integration.settings.tokenScopes
+        let scopes = requestedScopes ?? allowed
+        if let outside = scopes.first(where: { !allowed.contains($0) }) {
+            audit(caller, name, "token.denied", outcome: "forbidden", code: "scope_not_allowed")
+            throw BrokerErrorResponse(.scopeNotAllowed(outside, integration: name))
+        }
+        let key = TokenCache.Key(integration: name, scopes: scopes, credentials: Self.credentialsVersion(integration))
+        let source = dependencies.tokenSource
+        let issued: (token: AccessToken, cached: Bool)
+        do {
+            issued = try await dependencies.tokens.token(for: key, minimumTTL: TimeInterval(minimumTTL)) { key throws(TokenFetchError) in
+                try await source.fetch(integration, scopes: key.scopes)
+            }
+        } catch {
+            await recordFailure(error, on: integration)
+            audit(caller, name, "token.denied", outcome: "failed", code: Self.problem(for: error).code)
+            throw BrokerErrorResponse(Self.problem(for: error), headers: Self.retryHeaders(for: error))
+        }
+        let now = dependencies.now()
+        guard issued.token.remaining(at: now) >= TimeInterval(minimumTTL) else {
+            audit(caller, name, "token.denied", outcome: "refused", code: "min_ttl_unattainable")
+            throw BrokerErrorResponse(.minTTLUnattainable(requested: minimumTTL, lifetime: Int(issued.token.lifetime)))
+        }
+        if !issued.cached || integration.status != .ok { await recordSuccess(on: integration, at: now) }
+        audit(caller, name, "token.issued", outcome: "ok", detail: [
+            "fingerprint": Self.fingerprint(issued.token.value), "scopes": issued.token.scopes.joined(separator: " "), "cached": issued.cached ? "true" : "false",
+        ])
+        let remaining = Int(issued.token.remaining(at: now))
+        return try JSONResponse.make(TokenResponse(
+            accessToken: issued.token.value.revealUTF8(), tokenType: issued.token.tokenType, expiresAt: issued.token.expiresAt,
+            expiresIn: remaining, scopes: issued.token.scopes, integration: name.rawValue, account: integration.settings.accountName))
+    }
+
+    private static func parse(_ request: Request, context: BrokerRequestContext) async throws -> ([String]?, Int) {
+        guard request.headers[.contentLength].flatMap(Int.init) ?? 0 > 0 || request.headers[.transferEncoding] != nil else {
+            return (nil, defaultMinimumTTL)
+        }
+        let body = try await RequestBody.json(request, context: context)
+        guard case .object(let object) = body else { throw BrokerErrorResponse(.invalidRequest("The request body must be a JSON object.")) }
+        var reader = ObjectReader(object, path: "")
+        let scopes = reader.stringArray("scopes")
+        var minimumTTL = defaultMinimumTTL
+        reader.consume("min_ttl_seconds")
+        switch object["min_ttl_seconds"] {
+        case nil, .null?: break
+        case .number(let value)? where value >= 0 && value <= 86_400 && value == value.rounded(): minimumTTL = Int(value)
+        default: reader.fail("min_ttl_seconds", "must be a whole number of seconds from 0 to 86400")
+        }
+        reader.rejectUnknownFields()
+        guard reader.errors.isEmpty else { throw BrokerErrorResponse(.validationFailed(reader.errors)) }
+        return (scopes, minimumTTL)
+    }
+
+    /// Changes whenever settings or secrets do, so a changed integration never gets an old token.
+    static func credentialsVersion(_ integration: Integration) -> String {
+        let secrets = integration.secrets.keys.sorted().map { "\($0.rawValue)@\(integration.secrets[$0]!.updatedAt.timeIntervalSince1970)" }
+        return Digest.sha256Hex(Array(integration.settings.encodedJSON()) + Array(secrets.joined(separator: ",").utf8))
+    }
+
+    /// A short hash that identifies a token in the audit trail without revealing it.
+    static func fingerprint(_ token: SecretValue) -> String {
+        String(Digest.sha256Hex(token.revealBytes()).prefix(12))
+    }
+
+    static func problem(for error: TokenFetchError) -> BrokerError {
+        switch error {
+        case .credentialsRejected(_, let message): .credentialsRejected(message)
+        case .needsRelink(let message): .needsRelink(message)
+        case .unavailable(let message, _): .upstreamUnavailable(message)
+        case .timeout(let message): .upstreamTimeout(message)
+        case .noTokens(let message): .invalidRequest(message)
+        }
+    }
+
+    static func retryHeaders(for error: TokenFetchError) -> HTTPFields {
+        if case .unavailable(_, let retryAfter) = error { return [.retryAfter: "\(retryAfter ?? 5)"] }
+        return [:]
+    }
+
+    private func recordFailure(_ error: TokenFetchError, on integration: Integration) async {
+        if case .noTokens = error { return }
+        var updated = integration
+        updated.status = error.needsAttention ? .needsAttention : .failing
+        updated.lastError = LastError(code: Self.problem(for: error).code, message: error.message, at: dependencies.now())
+        _ = try? await dependencies.integrations.update(updated, expectedRevision: integration.revision, secrets: [:], removing: [])
+    }
+
+    private func recordSuccess(on integration: Integration, at now: Date) async {
+        var updated = integration
+        updated.status = .ok
+        updated.lastError = nil
+        updated.lastTokenAt = now
+        updated.lastUsedAt = now
+        _ = try? await dependencies.integrations.update(updated, expectedRevision: integration.revision, secrets: [:], removing: [])
+    }
+
+    private func audit(_ caller: Caller, _ name: IntegrationName, _ event: String, outcome: String, code: String? = nil, detail: [String: String]? = nil) {
+        dependencies.audit.record(AuditEvent(event: event, caller: caller.name, integration: name.rawValue, outcome: outcome, code: code, detail: detail, at: dependencies.now()))
+    }
+}
