@@ -130,7 +130,7 @@ import Testing
             let openapi = try await session.call(.get, "/openapi.yaml", as: nil)
             #expect(openapi.status == 200)
             #expect(openapi.text.hasPrefix("openapi: 3.1"))
-            for path in ["/v1/integrations", "/v1/integrations/{name}", "/v1/integrations/{name}/verify", "/v1/verify", "/v1/keys", "/healthz", "/readyz"] {
+            for path in ["/v1/integrations", "/v1/integrations/{name}", "/v1/integrations/{name}/verify", "/v1/integrations/{name}/token", "/v1/integrations/{name}/ews", "/v1/verify", "/v1/keys", "/healthz", "/readyz"] {
                 #expect(openapi.text.contains("  \(path):"), "openapi.yaml documents \(path)")
             }
         }
