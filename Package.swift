@@ -122,8 +122,9 @@ let package = Package(
         .executableTarget(
             name: "credbroker",
             dependencies: [
-                "BrokerCore", "BrokerSealing", "BrokerStorage", "BrokerTLS", "BrokerServer", "BrokerUpstreams",
+                "BrokerCore", "BrokerSealing", "BrokerStorage", "BrokerTLS", "BrokerServer", "BrokerUpstreams", "StandIns",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],

@@ -6,13 +6,14 @@ struct CredbrokerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "credbroker",
         abstract: "An HTTPS credential broker: sealed integration secrets, tokens by name.",
-        subcommands: [ServeCommand.self, InitCommand.self, ClientsCommand.self, IntegrationsCommand.self, KeysCommand.self])
+        subcommands: [DemoCommand.self, ServeCommand.self, InitCommand.self, ClientsCommand.self, IntegrationsCommand.self, KeysCommand.self])
 }
 
 /// Runs the command tree with the contract's exit codes: 0 ok, 1 failure, 2 usage; errors are one line on stderr.
 @main
 enum CredbrokerMain {
     static func main() async {
+        unblockShutdownSignals()
         let command: any ParsableCommand
         do {
             command = try CredbrokerCommand.parseAsRoot()
@@ -44,4 +45,13 @@ enum CredbrokerMain {
             exit(1)
         }
     }
+}
+
+/// A parent can start us with SIGTERM, SIGINT or SIGHUP blocked (a supervisor, or a Swift program
+/// spawning us from a pool thread); then graceful shutdown and keyring reloads would never happen.
+private func unblockShutdownSignals() {
+    var signals = sigset_t()
+    sigemptyset(&signals)
+    for signal in [SIGTERM, SIGINT, SIGHUP] { sigaddset(&signals, signal) }
+    pthread_sigmask(SIG_UNBLOCK, &signals, nil)
 }
