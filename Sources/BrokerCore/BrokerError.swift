@@ -14,7 +14,6 @@ public struct BrokerError: Error, Sendable, Equatable, CustomStringConvertible {
         case payloadTooLarge = "payload_too_large"
         case unsupportedMediaType = "unsupported_media_type"
         case keyVersionUnavailable = "key_version_unavailable"
-        case storeUnavailable = "store_unavailable"
         case notReady = "not_ready"
         case internalError = "internal_error"
         case wrongKind = "wrong_kind"
@@ -57,7 +56,7 @@ public struct BrokerError: Error, Sendable, Equatable, CustomStringConvertible {
         case .unsupportedMediaType: 415
         case .validationFailed: 422
         case .keyVersionUnavailable, .internalError: 500
-        case .storeUnavailable, .notReady, .upstreamUnavailable: 503
+        case .notReady, .upstreamUnavailable: 503
         case .wrongKind: 409
         case .upstreamTimeout: 504
         case .upstreamRefused, .credentialsRejected, .needsRelink: 502
@@ -80,7 +79,6 @@ public struct BrokerError: Error, Sendable, Equatable, CustomStringConvertible {
         case .payloadTooLarge: "Payload too large"
         case .unsupportedMediaType: "Unsupported media type"
         case .keyVersionUnavailable: "Key version unavailable"
-        case .storeUnavailable: "Store unavailable"
         case .notReady: "Not ready"
         case .internalError: "Internal error"
         case .wrongKind: "Wrong kind of integration"
@@ -123,7 +121,6 @@ public struct BrokerError: Error, Sendable, Equatable, CustomStringConvertible {
     public static func keyVersionUnavailable(_ version: UInt32) -> Self {
         .init(.keyVersionUnavailable, "A secret is sealed under key version \(version), which this server has not loaded; add that key to the keyring (see `credbroker keys status`).")
     }
-    public static func storeUnavailable(_ message: String) -> Self { .init(.storeUnavailable, message) }
     public static func notReady(_ message: String) -> Self { .init(.notReady, message) }
     public static func wrongKind(_ name: IntegrationName, is kind: IntegrationKind, needs expected: IntegrationKind) -> Self {
         .init(.wrongKind, "'\(name)' is a \(kind.rawValue) integration; this endpoint is for \(expected.rawValue) integrations.")

@@ -10,10 +10,6 @@ static inline CURLcode credbroker_curl_setopt_long(CURL *_Nonnull handle, CURLop
     return curl_easy_setopt(handle, option, value);
 }
 
-static inline CURLcode credbroker_curl_setopt_off(CURL *_Nonnull handle, CURLoption option, curl_off_t value) {
-    return curl_easy_setopt(handle, option, value);
-}
-
 static inline CURLcode credbroker_curl_setopt_string(CURL *_Nonnull handle, CURLoption option, const char *_Nullable value) {
     return curl_easy_setopt(handle, option, value);
 }

@@ -6,8 +6,7 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
-// EVP_CIPHER_CTX_FLAG_WRAP_ALLOW is an integer macro Swift imports, but it is defined with a cast on
-// some OpenSSL builds; re-export it as a constant so the wrapper never depends on how it is spelled.
-static const int credbroker_EVP_CIPHER_CTX_FLAG_WRAP_ALLOW = EVP_CIPHER_CTX_FLAG_WRAP_ALLOW;
+// Everything BrokerSealing calls imports directly (EVP, RAND, ERR, CRYPTO_memcmp, OPENSSL_cleanse);
+// add a static inline wrapper here only for what Swift cannot call (function-like macros).
 
 #endif

@@ -22,8 +22,4 @@ enum Terminal {
     static func line(_ text: String) {
         FileHandle.standardOutput.write(Data((text + "\n").utf8))
     }
-
-    static func warn(_ line: String) {
-        FileHandle.standardError.write(Data((line + "\n").utf8))
-    }
 }

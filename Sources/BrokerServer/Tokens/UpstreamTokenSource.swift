@@ -66,9 +66,9 @@ struct UpstreamTokenSource: Sendable {
         if response.status == 429 || response.status >= 500 {
             throw .unavailable(message: "The provider is \(response.status == 429 ? "throttling requests" : "failing (HTTP \(response.status))").", retryAfter: retryAfter ?? 5)
         }
-        let object = response.jsonObject
-        let error = object?["error"] as? String
-        let codes = (object?["error_codes"] as? [Any] ?? []).compactMap { ($0 as? Int) ?? ($0 as? NSNumber)?.intValue }
+        let parsed = OAuthErrorResponse(response)
+        let error = parsed?.error
+        let codes = parsed?.errorCodes ?? []
         switch error {
         case "invalid_grant" where codes.isEmpty:
             throw .needsRelink(message: "The provider revoked or expired the grant; link the integration again.")

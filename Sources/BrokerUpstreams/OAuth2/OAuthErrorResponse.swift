@@ -1,12 +1,12 @@
 import Foundation
 
 /// An RFC 6749 §5.2 error body, with Microsoft's `error_codes` when present.
-struct OAuthErrorResponse {
-    let error: String
-    let description: String?
-    let errorCodes: [Int]
+public struct OAuthErrorResponse: Sendable {
+    public let error: String
+    public let description: String?
+    public let errorCodes: [Int]
 
-    init?(_ response: UpstreamResponse) {
+    public init?(_ response: UpstreamResponse) {
         guard let object = response.jsonObject, let error = object["error"] as? String else { return nil }
         self.error = error
         description = object["error_description"] as? String
