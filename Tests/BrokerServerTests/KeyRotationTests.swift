@@ -4,6 +4,7 @@ import BrokerServer
 import BrokerStorage
 import BrokerTesting
 import Foundation
+import StandIns
 import Testing
 
 @Suite(.serialized) struct KeyRotationTests {
@@ -35,14 +36,23 @@ import Testing
         }
     }
 
-    /// Rewrapping while admins create and change integrations loses nothing: no request fails,
-    /// every secret ends under the new version and opens to the last value written.
-    @Test func rewrapDuringAdminTrafficLosesNothing() async throws {
-        let fixture = try await BrokerFixture()
+    /// Rewrapping while admins create and change integrations and consumers fetch tokens (which opens
+    /// secrets under either version) loses nothing: no request fails, every secret ends under the new
+    /// version and opens to the last value written.
+    @Test func rewrapDuringAdminAndTokenTrafficLosesNothing() async throws {
+        let harness = try await VerifyHarness()
+        let fixture = harness.fixture
+        let standIns = harness.standIns
         try await fixture.run { session in
             let count = 120
+            let tokenIntegrations = 30
             for index in 0..<count {
                 #expect(try await session.call(.post, "/v1/integrations", body: Samples.oauth2("fmis-\(index)", clientSecret: "v1-\(index)")).status == 201)
+            }
+            for index in 0..<tokenIntegrations {
+                var body = VerifyCase.oauth2("x", code: "ok").body(standIns)
+                body["name"] = "tok-\(index)"
+                #expect(try await session.call(.post, "/v1/integrations", body: body).status == 201)
             }
             let rotated = try KeyringFile.update(path: fixture.configuration.keyringPath) { try $0.addingKey().activating(2) }
             #expect(try await waitFor(session) { $0.json["active"] as? Int == 2 })
@@ -56,11 +66,21 @@ import Testing
                 }
                 return statuses
             }()
+            async let tokens: [Int] = {
+                var statuses: [Int] = []
+                for index in 0..<tokenIntegrations {
+                    statuses.append(try await session.call(.post, "/v1/integrations/tok-\(index)/token", as: "consumer").status)
+                }
+                return statuses
+            }()
             let result = try await KeyRotation(store: store, keyring: rotated).rewrap(batchSize: 7)
             let statuses = try await traffic
+            let tokenStatuses = try await tokens
             #expect(statuses.allSatisfy { $0 == 200 || $0 == 201 }, "\(statuses.filter { $0 >= 300 })")
-            #expect(result.done + result.skipped <= count)
-            #expect(try await store.secretCountsByKeyVersion() == [2: count + statuses.count / 2])
+            #expect(tokenStatuses.allSatisfy { $0 == 200 }, "\(tokenStatuses.filter { $0 != 200 })")
+            #expect(standIns.oauth2.control.count("/oauth/token") == tokenIntegrations)
+            #expect(result.done + result.skipped <= count + tokenIntegrations)
+            #expect(try await store.secretCountsByKeyVersion() == [2: count + tokenIntegrations + statuses.count / 2])
 
             let sealer = EnvelopeSealer(keyring: rotated)
             for index in 0..<count {
@@ -70,6 +90,7 @@ import Testing
                 #expect(try sealer.open(sealed, for: SealingContext(integration: name, field: .clientSecret)).revealUTF8() == expected)
             }
         }
+        await standIns.stop()
     }
 
     private func waitFor(_ session: BrokerSession, _ condition: (TestHTTPClient.Reply) -> Bool) async throws -> Bool {

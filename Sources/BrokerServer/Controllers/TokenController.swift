@@ -82,7 +82,9 @@ struct TokenController {
             audit(caller, name, "token.denied", outcome: "refused", code: "min_ttl_unattainable")
             throw BrokerErrorResponse(.minTTLUnattainable(requested: minimumTTL, lifetime: Int(issued.token.lifetime)))
         }
-        if !issued.cached || integration.status != .ok { await recordSuccess(on: integration, at: now) }
+        // Recorded when something changed, and otherwise at most once a minute: the hot path stays read-only.
+        let usageIsOld = integration.lastUsedAt.map { now.timeIntervalSince($0) > 60 } ?? true
+        if !issued.cached || integration.status != .ok || usageIsOld { await recordSuccess(on: integration, at: now) }
         audit(caller, name, "token.issued", outcome: "ok", detail: [
             "fingerprint": Self.fingerprint(issued.token.value), "scopes": issued.token.scopes.joined(separator: " "), "cached": issued.cached ? "true" : "false",
         ])
