@@ -15,11 +15,13 @@ public struct BrokerDependencies: Sendable {
     public var http: UpstreamHTTPClient
     /// Cached access tokens, shared by every request of this process.
     public var tokens: TokenCache
+    /// Status-change events for the configured receivers.
+    public var webhooks: WebhookNotifier
     public var now: @Sendable () -> Date
     public var logger: Logger
 
     public init(
-        integrations: any IntegrationStore, clients: any ClientStore, keyring: KeyringHolder, audit: AuditLog, http: UpstreamHTTPClient, verifier: Verifier,
+        integrations: any IntegrationStore, clients: any ClientStore, keyring: KeyringHolder, audit: AuditLog, http: UpstreamHTTPClient, verifier: Verifier, webhooks: WebhookNotifier? = nil,
         now: @escaping @Sendable () -> Date = { Date() }, logger: Logger
     ) {
         self.integrations = integrations
@@ -29,6 +31,7 @@ public struct BrokerDependencies: Sendable {
         self.verifier = verifier
         self.http = http
         self.tokens = TokenCache(now: now)
+        self.webhooks = webhooks ?? WebhookNotifier(urls: [], secret: nil, http: http, logger: logger)
         self.now = now
         self.logger = logger
     }

@@ -10,11 +10,13 @@ public struct StoredVerification: Sendable {
     let store: any IntegrationStore
     let sealer: EnvelopeSealer
     let verifier: Verifier
+    let webhooks: WebhookNotifier?
 
-    public init(store: any IntegrationStore, keyring: KeyringHolder, verifier: Verifier) {
+    public init(store: any IntegrationStore, keyring: KeyringHolder, verifier: Verifier, webhooks: WebhookNotifier? = nil) {
         self.store = store
         self.sealer = keyring.sealer
         self.verifier = verifier
+        self.webhooks = webhooks
     }
 
     /// Nil when there is no such integration.
@@ -43,7 +45,9 @@ public struct StoredVerification: Sendable {
                 updated.lastError = LastError(code: result.code.rawValue, message: result.message, at: result.checkedAt)
             }
             do {
-                return try await store.update(updated, expectedRevision: current.revision, secrets: [:], removing: [])
+                let stored = try await store.update(updated, expectedRevision: current.revision, secrets: [:], removing: [])
+                webhooks?.statusChanged(from: current, to: stored, at: result.checkedAt)
+                return stored
             } catch let error as BrokerError where error.code == "conflict" && attempt == 0 {
                 guard let fresh = try await store.integration(named: integration.name) else { throw error }
                 current = fresh

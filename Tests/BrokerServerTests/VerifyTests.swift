@@ -92,7 +92,7 @@ struct VerifyHarness {
     let standIns: StandInSet
     let fixture: BrokerFixture
 
-    init(timeoutSeconds: Int = 15) async throws {
+    init(timeoutSeconds: Int = 15, configure: @escaping (inout BrokerConfiguration, TemporaryDirectory) throws -> Void = { _, _ in }) async throws {
         let pki = try DevCertificateAuthority(commonName: "stand-in CA")
         let standIns = try await StandInSet(authority: pki)
         let authority = standIns.microsoft.authority
@@ -102,6 +102,7 @@ struct VerifyHarness {
             configuration.microsoftGraph = authority
             configuration.upstreamCAPath = try directory.write(pki.certificatePEM, to: "standin-ca.pem")
             configuration.upstreamTimeoutSeconds = timeoutSeconds
+            try configure(&configuration, directory)
         }
     }
 }

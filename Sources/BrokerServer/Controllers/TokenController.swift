@@ -145,7 +145,9 @@ struct TokenController {
         var updated = integration
         updated.status = error.needsAttention ? .needsAttention : .failing
         updated.lastError = LastError(code: Self.problem(for: error).code, message: error.message, at: dependencies.now())
-        _ = try? await dependencies.integrations.update(updated, expectedRevision: integration.revision, secrets: [:], removing: [])
+        if let stored = try? await dependencies.integrations.update(updated, expectedRevision: integration.revision, secrets: [:], removing: []) {
+            dependencies.webhooks.statusChanged(from: integration, to: stored, at: dependencies.now())
+        }
     }
 
     private func recordSuccess(on integration: Integration, at now: Date) async {
@@ -154,7 +156,9 @@ struct TokenController {
         updated.lastError = nil
         updated.lastTokenAt = now
         updated.lastUsedAt = now
-        _ = try? await dependencies.integrations.update(updated, expectedRevision: integration.revision, secrets: [:], removing: [])
+        if let stored = try? await dependencies.integrations.update(updated, expectedRevision: integration.revision, secrets: [:], removing: []) {
+            dependencies.webhooks.statusChanged(from: integration, to: stored, at: now)
+        }
     }
 
     private func audit(_ caller: Caller, _ name: IntegrationName, _ event: String, outcome: String, code: String? = nil, detail: [String: String]? = nil) {

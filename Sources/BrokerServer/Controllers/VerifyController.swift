@@ -53,7 +53,8 @@ struct VerifyController {
         if !rooms.isEmpty, let integration = try await dependencies.integrations.integration(named: name), !Verifier.checksRooms(integration.kind) {
             throw BrokerErrorResponse(.validationFailed([FieldError(field: "rooms", message: "room calendars are checked for office365 and exchange integrations only")]))
         }
-        let verification = StoredVerification(store: dependencies.integrations, keyring: dependencies.keyring, verifier: dependencies.verifier)
+        let verification = StoredVerification(
+            store: dependencies.integrations, keyring: dependencies.keyring, verifier: dependencies.verifier, webhooks: dependencies.webhooks)
         guard let (result, stored) = try await verification.verify(name, rooms: rooms) else {
             throw BrokerErrorResponse(.integrationNotFound(name.rawValue))
         }
