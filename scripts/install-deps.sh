@@ -5,7 +5,7 @@
 set -euo pipefail
 
 packages=()
-for package in libssl-dev libsqlite3-dev libcurl4-openssl-dev pkg-config python3; do
+for package in libssl-dev libsqlite3-dev libcurl4-openssl-dev pkg-config python3 openssl; do
     dpkg -s "$package" >/dev/null 2>&1 || packages+=("$package")
 done
 if ((${#packages[@]})); then
