@@ -168,7 +168,7 @@ let package = Package(
             path: "Tests/BrokerTesting",
             swiftSettings: strictSettings
         ),
-        .testTarget(name: "BrokerCoreTests", dependencies: ["BrokerCore"], swiftSettings: strictSettings),
+        .testTarget(name: "BrokerCoreTests", dependencies: ["BrokerCore", "BrokerTesting"], swiftSettings: strictSettings),
         .testTarget(
             name: "BrokerSealingTests",
             dependencies: ["BrokerSealing", "BrokerCore", "BrokerTesting"],

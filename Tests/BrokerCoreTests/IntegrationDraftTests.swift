@@ -1,4 +1,5 @@
 import BrokerCore
+import BrokerTesting
 import Foundation
 import Testing
 
@@ -50,12 +51,12 @@ private func fieldErrors(_ json: String) throws -> [String] {
         (#"{"name":"n","kind":"oauth2","extra":1,"settings":{"token_url":"https://x.example/t","client_id":"c"},"secrets":{"client_secret":"s"}}"#, "extra"),
         (#"{"name":"n","kind":"office365","settings":{"account":"not-an-email","client_id":"\#(clientID)"},"secrets":{"password":"p"}}"#, "settings.account"),
         (#"{"name":"n","kind":"office365","settings":{"account":"a@corp.example","client_id":"nope"},"secrets":{"password":"p"}}"#, "settings.client_id"),
-        (#"{"name":"n","kind":"office365","settings":{"account":"a@corp.example","client_id":"\#(clientID)","auth":"certificate"},"secrets":{"private_key":"-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----"}}"#, "settings.certificate"),
+        (#"{"name":"n","kind":"office365","settings":{"account":"a@corp.example","client_id":"\#(clientID)","auth":"certificate"},"secrets":{"private_key":"\#(TestPEM.privateKeyJSON("AAAA"))"}}"#, "settings.certificate"),
         (#"{"name":"n","kind":"office365","settings":{"account":"a@corp.example","client_id":"\#(clientID)","tenant":"common"},"secrets":{"password":"p"}}"#, "settings.tenant"),
         (#"{"name":"n","kind":"exchange","settings":{"ews_url":"https://mail.example/EWS/Exchange.asmx","account":"a@corp.example","auth":"kerberos"},"secrets":{"password":"p"}}"#, "settings.auth"),
         (#"{"name":"n","kind":"exchange","settings":{"ews_url":"https://mail.example/EWS/Exchange.asmx","account":"a@corp.example","username":"a b"},"secrets":{"password":"p"}}"#, "settings.username"),
         (#"{"name":"n","kind":"google","settings":{},"secrets":{"refresh_token":"r"}}"#, "secrets.refresh_token"),
-        (#"{"name":"n","kind":"google","settings":{"auth":"service_account","client_email":"sa@p.iam.gserviceaccount.com"},"secrets":{"private_key":"-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----"}}"#, "settings.subject"),
+        (#"{"name":"n","kind":"google","settings":{"auth":"service_account","client_email":"sa@p.iam.gserviceaccount.com"},"secrets":{"private_key":"\#(TestPEM.privateKeyJSON("AAAA"))"}}"#, "settings.subject"),
         (#"{"name":"n","kind":"google","settings":{"auth":"service_account","client_email":"sa@p.iam.gserviceaccount.com","subject":"admin@corp.example"},"secrets":{"private_key":"not pem"}}"#, "secrets.private_key"),
         (#"{"name":"n","kind":"google","settings":{"expected_account":"jane@gmail.com","allowed_domain":"corp.example"}}"#, "settings.expected_account"),
         (#"{"name":"n","kind":"oauth2","settings":{"token_url":"https://x.example/t","client_id":"c","scopes":"read"},"secrets":{"client_secret":"s"}}"#, "settings.scopes"),

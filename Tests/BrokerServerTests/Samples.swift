@@ -6,9 +6,7 @@ enum Samples {
     static let clientID = "11111111-2222-3333-4444-555555555555"
 
     /// A PEM private key whose base64 body is `body`: shaped like a key, planted like a canary.
-    static func privateKeyPEM(_ body: String) -> String {
-        "-----BEGIN PRIVATE KEY-----\n\(body)\n-----END PRIVATE KEY-----\n"
-    }
+    static func privateKeyPEM(_ body: String) -> String { TestPEM.privateKey(body) }
 
     static func office365(_ name: String, password: String = "pw-office") -> [String: Any] {
         ["name": name, "kind": "office365", "display_name": "Head office rooms",

@@ -31,7 +31,7 @@ import Testing
             ["name": "hq-rooms", "kind": "office365", "settings": ["account": "rooms@corp.example", "client_id": clientID], "secrets": ["password": password]],
             ["name": "onprem", "kind": "exchange", "settings": ["ews_url": "https://mail.corp.example/EWS/Exchange.asmx", "account": "rooms@corp.example"], "secrets": ["password": exchangePassword]],
             ["name": "gsuite", "kind": "google", "settings": ["auth": "service_account", "client_email": "b@p.iam.gserviceaccount.com", "subject": "admin@corp.example"],
-             "secrets": ["private_key": "-----BEGIN PRIVATE KEY-----\n\(keyBody)\n-----END PRIVATE KEY-----\n"]],
+             "secrets": ["private_key": TestPEM.privateKey(keyBody)]],
             ["name": "fmis", "kind": "oauth2", "settings": ["token_url": "https://fmis.example/token", "client_id": "broker"], "secrets": ["client_secret": clientSecret]],
         ]
         for body in bodies {
