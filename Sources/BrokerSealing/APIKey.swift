@@ -8,19 +8,12 @@ public enum APIKey {
     /// A new key and the hash to store for it.
     public static func generate() throws -> (key: SecretValue, hash: String) {
         let random = try SecureRandom.bytes(32)
-        let key = SecretValue(prefix + base64URL(random))
+        let key = SecretValue(prefix + Base64URL.encode(random))
         return (key, hash(key))
     }
 
     /// SHA-256 of the key, hex. Keys are 256-bit random, so a fast hash is enough: nothing to brute-force.
     public static func hash(_ key: SecretValue) -> String {
         Digest.sha256Hex(key.revealBytes())
-    }
-
-    static func base64URL(_ bytes: [UInt8]) -> String {
-        Data(bytes).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-")
-            .replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
     }
 }

@@ -42,7 +42,7 @@ public func buildApplication(
     let tls = try ServerTLSFiles.configuration(certificatePath: certificate, keyPath: key, clientCAPath: configuration.tlsClientCAPath)
     let http = try configuration.upstreamHTTPClient()
     let verifier = Verifier(http: http, microsoftAuthority: configuration.microsoftAuthority, microsoftGraph: configuration.microsoftGraph)
-    let webhooks = try configuration.webhookNotifier(logger: logger)
+    let webhooks = try configuration.webhookNotifier(http: http, logger: logger)
     let dependencies = BrokerDependencies(
         integrations: store, clients: store, keyring: keyring, audit: audit, http: http, verifier: verifier, webhooks: webhooks, logger: logger)
     return Application(
@@ -56,8 +56,9 @@ public func buildApplication(
 
 extension BrokerConfiguration {
     /// Webhooks from `CREDBROKER_WEBHOOK_URLS` (https only) signed with `CREDBROKER_WEBHOOK_SECRET_FILE`.
-    func webhookNotifier(logger: Logger) throws -> WebhookNotifier {
-        guard !webhookURLs.isEmpty else { return WebhookNotifier(urls: [], secret: nil, http: try upstreamHTTPClient(), logger: logger) }
+    /// Deliveries use `http`'s trust and limits with a shorter timeout, so a receiver cannot hold one long.
+    func webhookNotifier(http: UpstreamHTTPClient, logger: Logger) throws -> WebhookNotifier {
+        guard !webhookURLs.isEmpty else { return WebhookNotifier(urls: [], secret: nil, http: http, logger: logger) }
         for url in webhookURLs where FieldChecks.httpsURLProblem(url) != nil {
             throw ConfigurationError("CREDBROKER_WEBHOOK_URLS: '\(url)' must be an https URL")
         }
@@ -66,8 +67,8 @@ extension BrokerConfiguration {
         }
         let secret = try Self.readSecretFile(file)
         guard secret.utf8.count >= 16 else { throw ConfigurationError("CREDBROKER_WEBHOOK_SECRET_FILE: the secret must be at least 16 bytes") }
-        var client = try upstreamHTTPClient().configuration
-        client.totalTimeout = .seconds(10)
+        var client = http.configuration
+        client.totalTimeout = min(client.totalTimeout, .seconds(10))
         return WebhookNotifier(urls: webhookURLs, secret: SecretValue(secret), http: UpstreamHTTPClient(configuration: client), logger: logger)
     }
 

@@ -19,9 +19,13 @@ public struct StoredVerification: Sendable {
         self.webhooks = webhooks
     }
 
-    /// Nil when there is no such integration.
+    /// Nil when there is no such integration; `BrokerError.validationFailed` when rooms are asked of a
+    /// kind that cannot check them.
     public func verify(_ name: IntegrationName, rooms: [String] = []) async throws -> (VerifyResult, Integration)? {
         guard let integration = try await store.integration(named: name) else { return nil }
+        if !rooms.isEmpty, !Verifier.checksRooms(integration.kind) {
+            throw BrokerError.validationFailed([FieldError(field: "rooms", message: "room calendars are checked for office365 and exchange integrations only")])
+        }
         var secrets: [SecretField: SecretValue] = [:]
         for (field, sealed) in try await store.sealedSecrets(of: name) {
             secrets[field] = try sealer.open(sealed, for: SealingContext(integration: name, field: field))

@@ -1,4 +1,5 @@
 import BrokerCore
+import Foundation
 import Testing
 
 @Suite struct IntegrationNameTests {
@@ -61,5 +62,26 @@ import Testing
         #expect(SecretValue("abc").constantTimeEquals(SecretValue("abc")))
         #expect(!SecretValue("abc").constantTimeEquals(SecretValue("abd")))
         #expect(!SecretValue("abc").constantTimeEquals(SecretValue("abcd")))
+    }
+}
+
+@Suite struct StalenessTests {
+    static let created = Date(timeIntervalSince1970: 1_800_000_000)
+    static let day: TimeInterval = 24 * 3600
+
+    static func integration(verified: Date? = nil, token: Date? = nil) -> Integration {
+        Integration(
+            name: IntegrationName("fmis")!, displayName: nil,
+            settings: .oauth2(OAuth2Settings(tokenURL: "https://fmis.example/token", clientID: "c")), secrets: [:], status: .ok,
+            lastVerifiedAt: verified, lastTokenAt: token, createdAt: created, updatedAt: created)
+    }
+
+    /// An integration is stale after 30 days without a successful verify or token, counting from its creation.
+    @Test func staleAfterThirtyDaysWithoutSuccess() {
+        let later = Self.created.addingTimeInterval(31 * Self.day)
+        #expect(!Self.integration().isStale(now: Self.created.addingTimeInterval(29 * Self.day)))
+        #expect(Self.integration().isStale(now: later))
+        #expect(!Self.integration(verified: Self.created.addingTimeInterval(20 * Self.day)).isStale(now: later))
+        #expect(!Self.integration(token: Self.created.addingTimeInterval(25 * Self.day)).isStale(now: later))
     }
 }

@@ -31,7 +31,7 @@ public struct ExchangeSettings: Sendable, Equatable, Codable {
     static func parse(_ reader: inout ObjectReader) -> ExchangeSettings? {
         let ewsURL = reader.string("ews_url", required: true)
         if let ewsURL, let problem = FieldChecks.httpsURLProblem(ewsURL) {
-            reader.fail("ews_url", problem, suggestion: ewsURL.lowercased().hasPrefix("http://") ? "https://" + ewsURL.dropFirst(7) : nil)
+            reader.fail("ews_url", problem, suggestion: FieldChecks.httpsSuggestion(for: ewsURL))
         }
         let account = reader.string("account", required: true)
         if let account, !FieldChecks.isEmail(account) {

@@ -35,7 +35,7 @@ public struct OAuth2Settings: Sendable, Equatable, Codable {
     static func parse(_ reader: inout ObjectReader) -> OAuth2Settings? {
         let tokenURL = reader.string("token_url", required: true)
         if let tokenURL, let problem = FieldChecks.httpsURLProblem(tokenURL) {
-            reader.fail("token_url", problem, suggestion: tokenURL.lowercased().hasPrefix("http://") ? "https://" + tokenURL.dropFirst(7) : nil)
+            reader.fail("token_url", problem, suggestion: FieldChecks.httpsSuggestion(for: tokenURL))
         }
         let clientID = reader.string("client_id", required: true)
         let scopes = reader.stringArray("scopes") ?? []

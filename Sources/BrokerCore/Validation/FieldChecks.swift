@@ -50,6 +50,15 @@ public enum FieldChecks {
         return nil
     }
 
+    /// The https form of an http URL, offered as a suggestion; none for a URL carrying credentials,
+    /// which an answer must never repeat.
+    static func httpsSuggestion(for value: String) -> String? {
+        guard value.lowercased().hasPrefix("http://"), let components = URLComponents(string: value),
+            components.user == nil, components.password == nil
+        else { return nil }
+        return "https://" + value.dropFirst(7)
+    }
+
     /// Nil when `value` is one or more PEM blocks of `label` (e.g. "CERTIFICATE"); otherwise what is wrong.
     public static func pemProblem(_ value: String, labels: [String]) -> String? {
         let lines = value.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }

@@ -186,14 +186,10 @@ struct IntegrationController {
 /// Opaque page cursors: the last name of a page, base64url-encoded.
 enum Cursor {
     static func encode(_ name: IntegrationName) -> String {
-        Data(name.rawValue.utf8).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+        Base64URL.encode(Array(name.rawValue.utf8))
     }
 
     static func decode(_ cursor: String) -> IntegrationName? {
-        var base64 = cursor.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        while base64.count % 4 != 0 { base64 += "=" }
-        guard let data = Data(base64Encoded: base64) else { return nil }
-        return IntegrationName(String(decoding: data, as: UTF8.self))
+        Base64URL.decode(cursor).flatMap { IntegrationName(String(decoding: $0, as: UTF8.self)) }
     }
 }

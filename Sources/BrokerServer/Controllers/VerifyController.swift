@@ -20,13 +20,8 @@ struct VerifyController {
     func verifyDraft(_ request: Request, context: BrokerRequestContext) async throws -> Response {
         let caller = try context.requireCaller()
         try caller.require(.admin)
-        let body = try await RequestBody.json(request, context: context)
-        let draft: IntegrationDraft
-        do {
-            draft = try IntegrationDraft.parse(body)
-        } catch {
-            throw BrokerErrorResponse(error)
-        }
+        // ProblemMiddleware answers a thrown BrokerError with its problem document.
+        let draft = try IntegrationDraft.parse(try await RequestBody.json(request, context: context))
         try caller.require(.admin, for: draft.name)
         let result = await dependencies.verifier.verify(draft.settings, secrets: draft.secrets)
         audit(caller, draft.name, result, draft: true)
@@ -49,9 +44,6 @@ struct VerifyController {
             if rooms.count > Self.maximumRooms { reader.fail("rooms", "may name at most \(Self.maximumRooms) rooms per verify") }
             reader.rejectUnknownFields()
             if !reader.errors.isEmpty { throw BrokerErrorResponse(.validationFailed(reader.errors)) }
-        }
-        if !rooms.isEmpty, let integration = try await dependencies.integrations.integration(named: name), !Verifier.checksRooms(integration.kind) {
-            throw BrokerErrorResponse(.validationFailed([FieldError(field: "rooms", message: "room calendars are checked for office365 and exchange integrations only")]))
         }
         let verification = StoredVerification(
             store: dependencies.integrations, keyring: dependencies.keyring, verifier: dependencies.verifier, webhooks: dependencies.webhooks)

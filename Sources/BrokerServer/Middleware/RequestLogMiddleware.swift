@@ -1,3 +1,4 @@
+import BrokerCore
 public import Hummingbird
 import Logging
 
@@ -16,7 +17,7 @@ public struct RequestLogMiddleware<Context: RequestContext>: RouterMiddleware {
                 "credbroker.method": "\(request.method)",
                 "credbroker.path": "\(request.uri.path)",
                 "credbroker.status": "\(response.status.code)",
-                "credbroker.duration_ms": "\(elapsed.components.attoseconds / 1_000_000_000_000_000 + elapsed.components.seconds * 1000)",
+                "credbroker.duration_ms": "\(elapsed.wholeMilliseconds)",
             ])
         return response
     }

@@ -57,8 +57,8 @@ public struct UpstreamHTTPClient: Sendable {
         try handle.set(CURLOPT_PROTOCOLS_STR, "https")
         try handle.set(CURLOPT_FOLLOWLOCATION, 0)
         try handle.set(CURLOPT_NOSIGNAL, 1)
-        try handle.set(CURLOPT_CONNECTTIMEOUT_MS, Int(configuration.connectTimeout.components.seconds * 1000 + configuration.connectTimeout.components.attoseconds / 1_000_000_000_000_000))
-        try handle.set(CURLOPT_TIMEOUT_MS, Int(configuration.totalTimeout.components.seconds * 1000 + configuration.totalTimeout.components.attoseconds / 1_000_000_000_000_000))
+        try handle.set(CURLOPT_CONNECTTIMEOUT_MS, Int(configuration.connectTimeout.wholeMilliseconds))
+        try handle.set(CURLOPT_TIMEOUT_MS, Int(configuration.totalTimeout.wholeMilliseconds))
         try handle.set(CURLOPT_SSL_VERIFYPEER, 1)
         try handle.set(CURLOPT_SSL_VERIFYHOST, 2)
         let extraCAs = [configuration.extraCAPEM, request.extraCAPEM].compactMap { $0 }

@@ -30,7 +30,7 @@ public enum ClientAssertion {
         let keys = await JWTKeyCollection().add(pss: key, digestAlgorithm: .sha256)
         var header = JWTHeader()
         header.typ = "JWT"
-        header.x5tS256 = base64URL(Array(SHA256.hash(data: der)))
+        header.x5tS256 = Base64URL.encode(Array(SHA256.hash(data: der)))
         let claims = Claims(
             aud: .init(value: [tokenEndpoint]), iss: .init(value: clientID), sub: .init(value: clientID), jti: .init(value: UUID().uuidString.lowercased()),
             nbf: .init(value: now), iat: .init(value: now), exp: .init(value: now.addingTimeInterval(600)))
@@ -44,7 +44,4 @@ public enum ClientAssertion {
         return Data(base64Encoded: String(body)).map(Array.init)
     }
 
-    static func base64URL(_ bytes: [UInt8]) -> String {
-        Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
-    }
 }

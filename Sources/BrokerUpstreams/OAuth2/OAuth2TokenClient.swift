@@ -19,7 +19,7 @@ public struct OAuth2TokenClient: Sendable {
         case .clientSecretBasic:
             // RFC 6749 §2.3.1: both parts form-encoded before they are joined and base64-encoded.
             let credentials = FormEncoding.escape(settings.clientID) + ":" + FormEncoding.escape(clientSecret.revealUTF8())
-            headers.append(("Authorization", "Basic " + Base64.encode(Array(credentials.utf8))))
+            headers.append(("Authorization", "Basic " + Data(credentials.utf8).base64EncodedString()))
         case .clientSecretPost:
             fields += [("client_id", settings.clientID), ("client_secret", clientSecret.revealUTF8())]
         }
@@ -27,9 +27,3 @@ public struct OAuth2TokenClient: Sendable {
     }
 }
 
-/// Standard base64, for HTTP Basic credentials.
-enum Base64 {
-    static func encode(_ bytes: [UInt8]) -> String {
-        Data(bytes).base64EncodedString()
-    }
-}
