@@ -92,6 +92,8 @@ let package = Package(
             name: "BrokerServer",
             dependencies: [
                 "BrokerCore", "BrokerSealing", "BrokerStorage", "BrokerTLS", "BrokerUpstreams", "BrokerTokens",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "Configuration", package: "swift-configuration"),
@@ -109,6 +111,7 @@ let package = Package(
             name: "StandIns",
             dependencies: [
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Hummingbird", package: "hummingbird"),

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs what building and testing credbroker needs on a Debian machine with Swift 6.3:
-# the OpenSSL, SQLite and libcurl development files, pkg-config, and Python's `cryptography`
+# the OpenSSL, SQLite and libcurl development files, pkg-config, Chromium and chromedriver (the
+# Link G Suite browser tests), and Python's `cryptography`
 # (the tests open sealed secrets with it to prove the documented format).
 set -euo pipefail
 
 packages=()
-for package in libssl-dev libsqlite3-dev libcurl4-openssl-dev pkg-config python3 openssl; do
+for package in libssl-dev libsqlite3-dev libcurl4-openssl-dev pkg-config python3 openssl chromium chromium-driver fonts-dejavu-core; do
     dpkg -s "$package" >/dev/null 2>&1 || packages+=("$package")
 done
 if ((${#packages[@]})); then

@@ -24,6 +24,7 @@ public struct BrokerError: Error, Sendable, Equatable, CustomStringConvertible {
         case minTTLUnattainable = "min_ttl_unattainable"
         case credentialsRejected = "credentials_rejected"
         case needsRelink = "needs_relink"
+        case googleNotConfigured = "google_not_configured"
     }
 
     private let value: Code
@@ -56,7 +57,7 @@ public struct BrokerError: Error, Sendable, Equatable, CustomStringConvertible {
         case .unsupportedMediaType: 415
         case .validationFailed: 422
         case .keyVersionUnavailable, .internalError: 500
-        case .notReady, .upstreamUnavailable: 503
+        case .notReady, .upstreamUnavailable, .googleNotConfigured: 503
         case .wrongKind: 409
         case .upstreamTimeout: 504
         case .upstreamRefused, .credentialsRejected, .needsRelink: 502
@@ -89,12 +90,16 @@ public struct BrokerError: Error, Sendable, Equatable, CustomStringConvertible {
         case .minTTLUnattainable: "Minimum lifetime unattainable"
         case .credentialsRejected: "Credentials rejected"
         case .needsRelink: "Needs relink"
+        case .googleNotConfigured: "Google is not configured"
         }
     }
 
     public var description: String { "\(code): \(message)" }
 
     public static func invalidRequest(_ message: String) -> Self { .init(.invalidRequest, message) }
+    public static var googleNotConfigured: Self {
+        .init(.googleNotConfigured, "Link G Suite needs the platform's Google OAuth client: ops must set CREDBROKER_GOOGLE_CLIENT_ID and CREDBROKER_GOOGLE_CLIENT_SECRET_FILE.")
+    }
     public static func validationFailed(_ errors: [FieldError]) -> Self {
         let summary = errors.prefix(3).map { "\($0.field) \($0.message)" }.joined(separator: "; ")
         return .init(.validationFailed, errors.count > 3 ? "\(summary); and \(errors.count - 3) more." : "\(summary).", fieldErrors: errors)
@@ -122,6 +127,9 @@ public struct BrokerError: Error, Sendable, Equatable, CustomStringConvertible {
         .init(.keyVersionUnavailable, "A secret is sealed under key version \(version), which this server has not loaded; add that key to the keyring (see `credbroker keys status`).")
     }
     public static func notReady(_ message: String) -> Self { .init(.notReady, message) }
+    public static func notLinkable(_ name: IntegrationName, kind: IntegrationKind) -> Self {
+        .init(.wrongKind, "Only google integrations with auth \"oauth\" are linked; '\(name)' is \(kind.rawValue)\(kind == .google ? " with a service account" : "").")
+    }
     public static func wrongKind(_ name: IntegrationName, is kind: IntegrationKind, needs expected: IntegrationKind) -> Self {
         .init(.wrongKind, "'\(name)' is a \(kind.rawValue) integration; this endpoint is for \(expected.rawValue) integrations.")
     }

@@ -16,12 +16,14 @@ public func buildRouter(dependencies: BrokerDependencies) -> Router<BrokerReques
     router.add(middleware: RequestLogMiddleware())
     router.add(middleware: ProblemMiddleware())
     HealthController(dependencies: dependencies).addRoutes(to: router)
+    GoogleLinkController(dependencies: dependencies).addRoutes(to: router)
     OpenAPIController().addRoutes(to: router)
     let v1 = router.group("v1").add(middleware: ClientAuthenticator(clients: dependencies.clients, audit: dependencies.audit))
     IntegrationController(dependencies: dependencies).addRoutes(to: v1)
     VerifyController(dependencies: dependencies).addRoutes(to: v1)
     EWSPassThroughController(dependencies: dependencies).addRoutes(to: v1)
     TokenController(dependencies: dependencies).addRoutes(to: v1)
+    LinkController(dependencies: dependencies).addRoutes(to: v1)
     KeyController(dependencies: dependencies).addRoutes(to: v1)
     return router
 }
@@ -41,10 +43,11 @@ public func buildApplication(
     }
     let tls = try ServerTLSFiles.configuration(certificatePath: certificate, keyPath: key, clientCAPath: configuration.tlsClientCAPath)
     let http = try configuration.upstreamHTTPClient()
-    let verifier = Verifier(http: http, microsoftAuthority: configuration.microsoftAuthority, microsoftGraph: configuration.microsoftGraph)
+    let verifier = try configuration.verifier(http: http)
     let webhooks = try configuration.webhookNotifier(http: http, logger: logger)
     let dependencies = BrokerDependencies(
-        integrations: store, clients: store, keyring: keyring, audit: audit, http: http, verifier: verifier, webhooks: webhooks, logger: logger)
+        integrations: store, clients: store, keyring: keyring, audit: audit, http: http, verifier: verifier, webhooks: webhooks,
+        link: LinkSettings(publicURL: configuration.publicURL, returnToOrigins: configuration.returnToOrigins), logger: logger)
     return Application(
         router: buildRouter(dependencies: dependencies),
         server: try .tls(tlsConfiguration: tls),
@@ -70,6 +73,19 @@ extension BrokerConfiguration {
         var client = http.configuration
         client.totalTimeout = min(client.totalTimeout, .seconds(10))
         return WebhookNotifier(urls: webhookURLs, secret: SecretValue(secret), http: UpstreamHTTPClient(configuration: client), logger: logger)
+    }
+
+    /// Provider conversations with this configuration's Microsoft and Google endpoints and Google OAuth client.
+    public func verifier(http: UpstreamHTTPClient) throws -> Verifier {
+        var client: GoogleOAuthClient?
+        if let clientID = googleClientID {
+            guard let file = googleClientSecretFile else {
+                throw ConfigurationError("CREDBROKER_GOOGLE_CLIENT_ID is set: CREDBROKER_GOOGLE_CLIENT_SECRET_FILE must name the file with the client secret")
+            }
+            client = GoogleOAuthClient(clientID: clientID, clientSecret: SecretValue(try Self.readSecretFile(file)))
+        }
+        let google = GoogleTokenClient(http: http, discovery: GoogleDiscovery(issuer: googleIssuer, http: http), client: client)
+        return Verifier(http: http, microsoftAuthority: microsoftAuthority, microsoftGraph: microsoftGraph, google: google, googleAPI: googleAPI)
     }
 
     /// The outbound client with this configuration's timeout and extra CA bundle.

@@ -16,6 +16,8 @@ public struct BrokerConfiguration: Sendable {
     public var googleIssuer: String = "https://accounts.google.com"
     public var googleClientID: String?
     public var googleClientSecretFile: String?
+    /// Base of Google's APIs (Calendar), for room checks.
+    public var googleAPI: String = "https://www.googleapis.com"
     public var microsoftAuthority: String = "https://login.microsoftonline.com"
     public var microsoftGraph: String = "https://graph.microsoft.com"
     public var upstreamCAPath: String?
@@ -70,6 +72,7 @@ public struct BrokerConfiguration: Sendable {
         configuration.googleIssuer = string("credbroker.google.issuer") ?? configuration.googleIssuer
         configuration.googleClientID = string("credbroker.google.client.id")
         configuration.googleClientSecretFile = string("credbroker.google.client.secret.file")
+        configuration.googleAPI = string("credbroker.google.api") ?? configuration.googleAPI
         configuration.microsoftAuthority = string("credbroker.microsoft.authority") ?? configuration.microsoftAuthority
         configuration.microsoftGraph = string("credbroker.microsoft.graph") ?? configuration.microsoftGraph
         configuration.upstreamCAPath = string("credbroker.upstream.ca")

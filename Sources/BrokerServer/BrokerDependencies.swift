@@ -9,6 +9,10 @@ public import Logging
 public struct BrokerDependencies: Sendable {
     public var integrations: any IntegrationStore
     public var clients: any ClientStore
+    /// Link G Suite sessions (the same store as `integrations` for SQLite).
+    public var linkSessions: any LinkSessionStore
+    /// Where browsers reach the broker and where they may be sent back to.
+    public var link: LinkSettings
     public var keyring: KeyringHolder
     public var audit: AuditLog
     public var verifier: Verifier
@@ -21,10 +25,12 @@ public struct BrokerDependencies: Sendable {
     public var logger: Logger
 
     public init(
-        integrations: any IntegrationStore, clients: any ClientStore, keyring: KeyringHolder, audit: AuditLog, http: UpstreamHTTPClient, verifier: Verifier, webhooks: WebhookNotifier? = nil,
-        now: @escaping @Sendable () -> Date = { Date() }, logger: Logger
+        integrations: any IntegrationStore & LinkSessionStore, clients: any ClientStore, keyring: KeyringHolder, audit: AuditLog, http: UpstreamHTTPClient, verifier: Verifier,
+        webhooks: WebhookNotifier? = nil, link: LinkSettings = LinkSettings(), now: @escaping @Sendable () -> Date = { Date() }, logger: Logger
     ) {
         self.integrations = integrations
+        self.linkSessions = integrations
+        self.link = link
         self.clients = clients
         self.keyring = keyring
         self.audit = audit
@@ -40,6 +46,25 @@ public struct BrokerDependencies: Sendable {
 
     var tokenSource: UpstreamTokenSource {
         UpstreamTokenSource(
-            store: integrations, sealer: sealer, microsoft: verifier.microsoft, oauth2: verifier.oauth2, now: now)
+            store: integrations, sealer: sealer, microsoft: verifier.microsoft, oauth2: verifier.oauth2, google: verifier.google, now: now)
+    }
+}
+
+/// The browser-facing settings of Link G Suite.
+public struct LinkSettings: Sendable {
+    /// `CREDBROKER_PUBLIC_URL` without a trailing slash: the redirect URI's base.
+    public var publicURL: String
+    /// `CREDBROKER_RETURN_TO_ORIGINS`.
+    public var returnToOrigins: [String]
+
+    public init(publicURL: String = "https://localhost:8443", returnToOrigins: [String] = []) {
+        var base = publicURL
+        while base.hasSuffix("/") { base.removeLast() }
+        self.publicURL = base
+        self.returnToOrigins = returnToOrigins.map { origin in
+            var trimmed = origin.lowercased()
+            while trimmed.hasSuffix("/") { trimmed.removeLast() }
+            return trimmed
+        }
     }
 }

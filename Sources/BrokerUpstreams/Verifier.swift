@@ -6,20 +6,28 @@ public import Foundation
 public struct Verifier: Sendable {
     public let microsoft: MicrosoftTokenClient
     public let oauth2: OAuth2TokenClient
+    public let google: GoogleTokenClient
     let ews: EWSProbe
-    let graph: GraphCalendarProbe
+    let graph: CalendarProbe
+    let googleCalendar: CalendarProbe
     let now: @Sendable () -> Date
 
-    public init(http: UpstreamHTTPClient, microsoftAuthority: String, microsoftGraph: String = "https://graph.microsoft.com", now: @escaping @Sendable () -> Date = { Date() }) {
+    /// `google` defaults to Google itself without an OAuth client (service accounts work, links do not).
+    public init(
+        http: UpstreamHTTPClient, microsoftAuthority: String, microsoftGraph: String = "https://graph.microsoft.com",
+        google: GoogleTokenClient? = nil, googleAPI: String = "https://www.googleapis.com", now: @escaping @Sendable () -> Date = { Date() }
+    ) {
         microsoft = MicrosoftTokenClient(http: http, defaultAuthority: microsoftAuthority)
         oauth2 = OAuth2TokenClient(http: http)
+        self.google = google ?? GoogleTokenClient(http: http, discovery: GoogleDiscovery(issuer: "https://accounts.google.com", http: http), client: nil)
         ews = EWSProbe(http: http)
-        graph = GraphCalendarProbe(http: http, graphBase: microsoftGraph)
+        graph = .graph(http: http, base: microsoftGraph)
+        googleCalendar = .google(http: http, base: googleAPI)
         self.now = now
     }
 
     /// Kinds whose verification can also check rooms' calendars.
-    public static func checksRooms(_ kind: IntegrationKind) -> Bool { kind == .office365 || kind == .exchange }
+    public static func checksRooms(_ kind: IntegrationKind) -> Bool { kind != .oauth2 }
 
     /// Verifies the credentials and, when they work and `rooms` are given, whether the account can read
     /// each room's calendar (Graph for Office 365, GetFolder of the room's mailbox for Exchange).
@@ -41,7 +49,7 @@ public struct Verifier: Sendable {
                 result.rooms = access
             }
             return result
-        case .google(let google): return verifyGoogle(google, secrets: secrets)
+        case .google(let google): return await verifyGoogle(google, secrets: secrets, rooms: rooms)
         case .oauth2(let generic): return await verifyOAuth2(generic, clientSecret: secrets[.clientSecret])
         }
     }
@@ -142,12 +150,57 @@ public struct Verifier: Sendable {
 
     // MARK: Google
 
-    private func verifyGoogle(_ settings: GoogleSettings, secrets: [SecretField: SecretValue]) -> VerifyResult {
-        switch settings.auth {
-        case .oauth where secrets[.refreshToken] == nil:
-            return result(.notLinked, "This Google integration is not linked yet.", hint: "Press \"Link G Suite\" and sign in with the Google account to use.")
+    private func verifyGoogle(_ settings: GoogleSettings, secrets: [SecretField: SecretValue], rooms: [String]) async -> VerifyResult {
+        let inputs = settings.auth == .oauth ? ["linked_account", "scopes"] : ["client_email", "private_key", "subject", "scopes"]
+        let response: UpstreamResponse
+        do {
+            switch settings.auth {
+            case .oauth:
+                guard let refreshToken = secrets[.refreshToken] else {
+                    return result(.notLinked, "This Google integration is not linked yet.", hint: "Press \"Link G Suite\" and sign in with the Google account to use.", fields: ["linked_account": "invalid"])
+                }
+                response = try await google.refresh(refreshToken, scopes: settings.scopes)
+            case .serviceAccount:
+                guard let privateKey = secrets[.privateKey] else { return result(.invalidCredentials, "No private key is stored.", hint: "Upload the service account's private key.", fields: ["private_key": "invalid"]) }
+                response = try await google.serviceAccountToken(settings, privateKey: privateKey, scopes: settings.scopes, now: now())
+            }
+        } catch UpstreamError.other(let reason) {
+            return result(.invalidCredentials, "The Google credentials cannot be used: \(reason).", hint: "Upload the private_key from the service account's JSON key file.", fields: ["private_key": "invalid"])
+        } catch {
+            return transportFailure(error, provider: "Google", inputs: inputs)
+        }
+        if let token = TokenEndpointResponse(response) {
+            let who = settings.subject ?? settings.expectedAccount
+            var verified = result(.ok, "Google issued a token\(who.map { " for \($0)" } ?? "").", fields: Dictionary(uniqueKeysWithValues: inputs.map { ($0, "ok") }), upstream: .init(status: response.status))
+            if !rooms.isEmpty {
+                var access: [String: RoomAccess] = [:]
+                for room in rooms { access[room] = await googleCalendar.access(to: room, accessToken: token.accessToken) ?? .noAccess }
+                verified.rooms = access
+            }
+            return verified
+        }
+        if let throttled = throttling(response, provider: "Google") { return throttled }
+        let error = OAuthErrorResponse(response)
+        let upstream = VerifyResult.Upstream(status: response.status, error: error?.error)
+        let description = error?.description ?? ""
+        switch (settings.auth, error?.error) {
+        case (.oauth, "invalid_grant"?):
+            return result(.needsRelink, "Google no longer accepts the link (\(description.isEmpty ? "invalid_grant" : description)).",
+                hint: GoogleGrantRemedy.hint, fields: ["linked_account": "invalid"], upstream: upstream)
+        case (.serviceAccount, "invalid_grant"?) where description.contains("email or User ID"):
+            return result(.accountNotFound, "Google does not know the user \(settings.subject ?? "") to impersonate.", hint: "Set subject to an existing user of the Workspace domain.",
+                fields: ["client_email": "ok", "private_key": "ok", "subject": "invalid", "scopes": "unchecked"], upstream: upstream)
+        case (.serviceAccount, "invalid_grant"?):
+            return result(.invalidCredentials, "Google rejected the service account's signature (\(description)).", hint: "Upload the current private key of \(settings.clientEmail ?? "the service account"); the key may have been deleted, or the clock is off.",
+                fields: ["client_email": "invalid", "private_key": "invalid", "subject": "unchecked", "scopes": "unchecked"], upstream: upstream)
+        case (.serviceAccount, "unauthorized_client"?):
+            return result(.consentRequired, "Domain-wide delegation is not granted for these scopes.",
+                hint: "In the Admin console (Security › API controls › Domain-wide delegation) add the service account's client ID with exactly these scopes; changes can take hours to apply.",
+                fields: ["client_email": "ok", "private_key": "ok", "subject": "unchecked", "scopes": "invalid"], upstream: upstream)
+        case (_, "invalid_client"?):
+            return result(.invalidClient, "Google does not accept the broker's OAuth client.", hint: "Ops: check CREDBROKER_GOOGLE_CLIENT_ID and its secret.", upstream: upstream)
         default:
-            return result(.notSupported, "Verifying Google integrations is not supported by this version yet.", hint: "Link G Suite and service accounts arrive with the next release.")
+            return result(.upstreamError, "Google answered with an unexpected error (HTTP \(response.status)).", hint: "Try again later.", upstream: upstream)
         }
     }
 

@@ -136,11 +136,16 @@ struct IntegrationController {
         let caller = try context.requireCaller()
         let name = try Self.name(request, context: context)
         try caller.require(.admin, for: name)
+        // A linked Google grant is revoked first: once its sealed copy is destroyed it could not be.
+        var revoked: Bool?
+        if let integration = try await dependencies.integrations.integration(named: name), integration.secrets[.refreshToken] != nil {
+            revoked = await GoogleGrant(dependencies: dependencies).revoke(integration)
+        }
         guard try await dependencies.integrations.delete(named: name) else {
             throw BrokerErrorResponse(.integrationNotFound(name.rawValue))
         }
         await dependencies.tokens.invalidate(name)
-        audit(caller, "integration.deleted", name.rawValue, outcome: "ok")
+        audit(caller, "integration.deleted", name.rawValue, outcome: "ok", detail: revoked.map { ["revoked_upstream": $0 ? "true" : "false"] })
         return Response(status: .noContent)
     }
 

@@ -93,7 +93,7 @@ struct TokenController {
         let remaining = Int(issued.token.remaining(at: now))
         return try JSONResponse.make(TokenResponse(
             accessToken: issued.token.value.revealUTF8(), tokenType: issued.token.tokenType, expiresAt: issued.token.expiresAt,
-            expiresIn: remaining, scopes: issued.token.scopes, integration: name.rawValue, account: integration.settings.accountName))
+            expiresIn: remaining, scopes: issued.token.scopes, integration: name.rawValue, account: integration.linkedAccount ?? integration.settings.accountName))
     }
 
     private static func parse(_ request: Request, context: BrokerRequestContext) async throws -> ([String]?, Int) {

@@ -12,6 +12,7 @@ struct UpstreamTokenSource: Sendable {
     let sealer: EnvelopeSealer
     let microsoft: MicrosoftTokenClient
     let oauth2: OAuth2TokenClient
+    let google: GoogleTokenClient
     let now: @Sendable () -> Date
 
     func fetch(_ integration: Integration, scopes: [String]) async throws(TokenFetchError) -> AccessToken {
@@ -37,8 +38,8 @@ struct UpstreamTokenSource: Sendable {
                 response = try await oauth2.requestToken(settings, clientSecret: secret, scopes: scopes)
             case .exchange:
                 throw TokenFetchError.noTokens(message: "On-premises Exchange has no tokens; use the EWS pass-through.")
-            case .google:
-                throw TokenFetchError.unavailable(message: "Google tokens arrive with Link G Suite in a later release.", retryAfter: nil)
+            case .google(let settings):
+                return try await googleToken(integration, settings: settings, secrets: secrets, scopes: scopes, started: started)
             }
         } catch let error as TokenFetchError {
             throw error
@@ -53,6 +54,56 @@ struct UpstreamTokenSource: Sendable {
             throw .unavailable(message: "The provider call failed.", retryAfter: nil)
         }
         return try Self.token(from: response, requested: scopes, issuedAt: started)
+    }
+
+    /// Google: the refresh-token grant for a linked account (a rotated refresh token replaces the stored
+    /// one before the access token is used), or the JWT bearer grant for a service account.
+    private func googleToken(_ integration: Integration, settings: GoogleSettings, secrets: [SecretField: SecretValue], scopes: [String], started: Date) async throws -> AccessToken {
+        switch settings.auth {
+        case .oauth:
+            guard let refreshToken = secrets[.refreshToken] else {
+                throw TokenFetchError.needsRelink(message: "'\(integration.name)' is not linked: press Link G Suite.")
+            }
+            let response = try await google.refresh(refreshToken, scopes: scopes)
+            let token: AccessToken
+            do throws(TokenFetchError) {
+                token = try Self.token(from: response, requested: scopes, issuedAt: started)
+            } catch {
+                guard case .needsRelink = error else { throw error }
+                throw TokenFetchError.needsRelink(message: "Google no longer accepts the link (invalid_grant). " + GoogleGrantRemedy.hint)
+            }
+            if let rotated = TokenEndpointResponse(response)?.refreshToken {
+                try await replaceRefreshToken(of: integration.name, with: SecretValue(rotated))
+            }
+            return token
+        case .serviceAccount:
+            guard let privateKey = secrets[.privateKey] else { throw TokenFetchError.credentialsRejected(code: "invalid_grant", message: "No private key is stored.") }
+            let response = try await google.serviceAccountToken(settings, privateKey: privateKey, scopes: scopes, now: started)
+            do throws(TokenFetchError) {
+                return try Self.token(from: response, requested: scopes, issuedAt: started)
+            } catch {
+                guard case .needsRelink = error else { throw error }
+                // A service account has nothing to relink: invalid_grant means the key, clock or subject is wrong.
+                let description = OAuthErrorResponse(response)?.description ?? "invalid_grant"
+                throw TokenFetchError.credentialsRejected(code: "invalid_grant", message: "Google rejected the service account: \(description) Verify the integration to see what to fix.")
+            }
+        }
+    }
+
+    /// Persists a refresh token Google rotated, so the next refresh (on any replica) uses the live one.
+    private func replaceRefreshToken(of name: IntegrationName, with token: SecretValue) async throws {
+        let sealed = try sealer.seal(token, for: SealingContext(integration: name, field: .refreshToken))
+        for _ in 0..<3 {
+            guard var current = try await store.integration(named: name) else { return }
+            let revision = current.revision
+            current.updatedAt = now()
+            do {
+                _ = try await store.update(current, expectedRevision: revision, secrets: [.refreshToken: sealed], removing: [])
+                return
+            } catch let error as BrokerError where error.code == "conflict" {
+                continue
+            }
+        }
     }
 
     static func token(from response: UpstreamResponse, requested: [String], issuedAt: Date) throws(TokenFetchError) -> AccessToken {

@@ -43,6 +43,24 @@ enum SQLiteMigrations {
                 );
                 """)
         }
+        migrator.registerMigration("v2-link-sessions") { db in
+            try db.execute(sql: """
+                CREATE TABLE link_sessions (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    integration TEXT NOT NULL REFERENCES integrations(name) ON DELETE CASCADE,
+                    return_to TEXT,
+                    created_by TEXT NOT NULL,
+                    created_at REAL NOT NULL,
+                    expires_at REAL NOT NULL,
+                    started_at REAL,
+                    state_hash TEXT UNIQUE,
+                    browser_hash TEXT,
+                    completed_at REAL
+                );
+                CREATE INDEX link_sessions_expires ON link_sessions(expires_at);
+                CREATE INDEX link_sessions_integration ON link_sessions(integration);
+                """)
+        }
         return migrator
     }
 }

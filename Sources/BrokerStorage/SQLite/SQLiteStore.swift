@@ -4,7 +4,7 @@ import GRDB
 
 /// The embedded store: one SQLite file in WAL mode, written in transactions, migrated on open.
 public final class SQLiteStore: IntegrationStore, ClientStore {
-    private let pool: DatabasePool
+    let pool: DatabasePool
     public let path: String
 
     /// Opens (creating with mode 0600 if needed) and migrates the database at `path`.
