@@ -24,8 +24,8 @@ extension GoogleStandIn {
         var scope: String
         var aud: String
         var sub: String?
-        var iat: Int
-        var exp: Int
+        var iat: Double
+        var exp: Double
         func verify(using algorithm: some JWTAlgorithm) async throws {}
     }
 
@@ -113,12 +113,12 @@ extension GoogleStandIn {
         else { return failure("invalid_grant", "Invalid JWT Signature.") }
         do {
             let keys = JWTKeyCollection()
-            await keys.add(rsa: try JWTKit.Insecure.RSA.PublicKey(pem: account.publicKeyPEM), digestAlgorithm: .sha256)
+            await keys.add(rsa: try JWTKit.Insecure.RSA.PublicKey(certificatePEM: account.certificatePEM), digestAlgorithm: .sha256)
             _ = try await keys.verify(assertion, as: AssertionClaims.self)
         } catch {
             return failure("invalid_grant", "Invalid JWT Signature.")
         }
-        let now = Int(Date().timeIntervalSince1970)
+        let now = Date().timeIntervalSince1970
         guard claims.aud == tokenURL, claims.exp > now, claims.exp - claims.iat <= 3600, claims.iat <= now + 60 else {
             return failure("invalid_grant", "Invalid JWT: Token must be a short-lived token (60 minutes) and in a reasonable timeframe. Check your iat and exp values in the JWT claim.")
         }

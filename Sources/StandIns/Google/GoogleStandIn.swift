@@ -28,12 +28,13 @@ public final class GoogleStandIn: Sendable {
 
     /// A service account with domain-wide delegation to `subjects` for `scopes`.
     public struct ServiceAccount: Sendable {
-        public var publicKeyPEM: String
+        /// The certificate of its key (Google publishes service-account keys as X.509 certificates).
+        public var certificatePEM: String
         public var subjects: Set<String>
         public var scopes: Set<String>
 
-        public init(publicKeyPEM: String, subjects: Set<String>, scopes: Set<String>) {
-            self.publicKeyPEM = publicKeyPEM
+        public init(certificatePEM: String, subjects: Set<String>, scopes: Set<String>) {
+            self.certificatePEM = certificatePEM
             self.subjects = subjects
             self.scopes = scopes
         }
