@@ -32,7 +32,7 @@ struct GoogleHarness {
             configuration.googleAPI = google.issuer
             configuration.googleClientID = StandInSet.googleClientID
             configuration.googleClientSecretFile = try directory.write(StandInSet.googleClientSecret + "\n", to: "google-secret")
-            configuration.returnToOrigins = [Self.portal]
+            configuration.returnToOrigins = [Self.portal, google.issuer]
             configure(&configuration)
         }
     }

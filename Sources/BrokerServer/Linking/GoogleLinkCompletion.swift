@@ -68,12 +68,13 @@ struct GoogleLinkCompletion {
 
     /// A personal account (no `hd`) is refused whenever a domain or an account is expected.
     static func accountProblem(_ identity: GoogleIdentity, settings: GoogleSettings) -> LinkRefusal? {
+        let personal = identity.hostedDomain == nil
         if let expected = settings.expectedAccount, identity.email != expected.lowercased() {
-            return LinkRefusal(account: identity.email, expected: expected)
+            return LinkRefusal(account: identity.email, expected: expected, personal: personal)
         }
         let domain = settings.allowedDomain ?? settings.expectedAccount.flatMap { $0.split(separator: "@").last.map(String.init) }
         if let domain, identity.hostedDomain != domain.lowercased() {
-            return LinkRefusal(account: identity.email, expected: settings.expectedAccount ?? "an account of the Google Workspace domain \(domain)")
+            return LinkRefusal(account: identity.email, expected: settings.expectedAccount ?? "an account of the Google Workspace domain \(domain)", personal: personal)
         }
         return nil
     }

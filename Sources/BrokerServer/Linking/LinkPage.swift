@@ -53,6 +53,19 @@ struct LinkPage {
 
     static func strong(_ text: String) -> String { "<strong>\(escape(text))</strong>" }
 
+    /// What a scope lets the broker do, in the words of Google's consent page.
+    static func describe(_ scope: String) -> String {
+        let known = [
+            "https://www.googleapis.com/auth/calendar": "see, edit, share and delete all your calendars",
+            "https://www.googleapis.com/auth/calendar.readonly": "see all your calendars",
+            "https://www.googleapis.com/auth/calendar.events": "view and edit events on all your calendars",
+            "https://www.googleapis.com/auth/calendar.events.readonly": "view events on all your calendars",
+            "https://www.googleapis.com/auth/admin.directory.resource.calendar.readonly": "see your organisation's rooms and resources",
+        ]
+        guard let words = known[scope] else { return strong(scope) }
+        return "\(strong(words)) (\(escape(scope)))"
+    }
+
     // MARK: The pages
 
     static let startAgain = "Start again from the portal with <em>Link G Suite</em>; each link works once, for 10 minutes."
@@ -99,13 +112,13 @@ struct LinkPage {
         case .accountMismatch:
             let expected = detail.expected.map(strong) ?? "another account"
             return LinkPage(status: .forbidden, title: "That is not the expected Google account", paragraphs: [
-                "You signed in as \(strong(detail.account ?? "an unknown account")), but \(name) expects \(expected).",
+                "You signed in as \(strong(detail.account ?? "an unknown account"))\(detail.personal ? ", a personal Google account" : ""), but \(name) expects \(expected).",
                 "Nothing was saved, and the access just granted was withdrawn at Google.",
                 "Sign out of Google (or use another browser profile), then start again from the portal and sign in as \(expected).",
             ], success: false)
         case .missingScopes:
             return LinkPage(status: .forbidden, title: "Some access was not granted", paragraphs: [
-                "Google granted less than \(name) needs. Missing: \(detail.missingScopes.map(strong).joined(separator: ", ")).",
+                "Google granted less than \(name) needs. Missing: \(detail.missingScopes.map(describe).joined(separator: "; ")).",
                 "Nothing was saved. Start again from the portal and leave every permission ticked on Google's page.",
             ], success: false)
         case .noRefreshToken:
@@ -127,4 +140,6 @@ struct LinkRefusal: Sendable {
     var expected: String?
     var missingScopes: [String] = []
     var message: String?
+    /// The account that signed in has no Workspace domain (@gmail.com and the like).
+    var personal = false
 }
