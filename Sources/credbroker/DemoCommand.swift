@@ -9,8 +9,8 @@ import Hummingbird
 import Logging
 import StandIns
 
-/// `credbroker demo`: the broker plus local stand-ins for Microsoft, an FMIS and Exchange on loopback,
-/// seeded integrations, and a printed tour. Everything lives in a temporary folder removed on exit.
+/// `credbroker demo`: the broker plus local stand-ins for Microsoft, Google, an FMIS and Exchange on
+/// loopback, seeded integrations, and a printed tour. Everything lives in a temporary folder removed on exit.
 struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo", abstract: "Run the broker with local stand-ins for the providers, seeded integrations, and a tour.")
@@ -37,7 +37,9 @@ struct DemoCommand: AsyncParsableCommand {
         }
         var configuration = BrokerConfiguration()
         configuration.listenHost = "127.0.0.1"
-        configuration.listenPort = port
+        // Link G Suite needs the redirect URI (so the port) before the broker starts.
+        configuration.listenPort = port == 0 ? try FreePort.find() : port
+        configuration.publicURL = "https://127.0.0.1:\(configuration.listenPort)"
         configuration.tlsCertificatePath = try write(server.certificatePEM, "server.pem")
         configuration.tlsKeyPath = try write(server.privateKeyPEM, "server-key.pem")
         configuration.upstreamCAPath = try write(authority.certificatePEM, "ca.pem")
@@ -54,6 +56,11 @@ struct DemoCommand: AsyncParsableCommand {
             appCertificatePEM: appCertificate.certificatePEM)
         configuration.microsoftAuthority = standIns.microsoft.authority
         configuration.microsoftGraph = standIns.microsoft.graph
+        configuration.googleIssuer = standIns.google.issuer
+        configuration.googleAPI = standIns.google.issuer
+        configuration.googleClientID = StandInSet.googleClientID
+        configuration.googleClientSecretFile = try write(StandInSet.googleClientSecret, "google-client-secret")
+        standIns.google.register(redirectURI: configuration.publicURL + "/oauth/google/callback")
 
         let store = try SQLiteStore(path: configuration.database)
         var keys: [String: String] = [:]
@@ -68,8 +75,8 @@ struct DemoCommand: AsyncParsableCommand {
 
         var logger = BrokerLogging.logger(configuration)
         logger.logLevel = .warning
-        let app = try await buildApplication(configuration: configuration, logger: logger) { channel in
-            let address = "https://127.0.0.1:\(channel.localAddress?.port ?? port)"
+        let app = try await buildApplication(configuration: configuration, logger: logger) { [configuration] _ in
+            let address = configuration.publicURL
             Terminal.line(Self.tour(address: address, directory: directory, keys: clientKeys, getFolder: getFolder))
         }
         // The stand-ins end with the process: stopping them gracefully would wait on the broker's idle
@@ -95,7 +102,10 @@ struct DemoCommand: AsyncParsableCommand {
             ["name": "fmis", "kind": "oauth2", "display_name": "Facility management (client credentials)",
              "settings": ["token_url": standIns.oauth2.tokenURL, "client_id": "broker", "scopes": ["rooms.read", "rooms.write"]],
              "secrets": ["client_secret": StandInSet.appSecret]],
-            ["name": "gsuite", "kind": "google", "display_name": "Google Workspace (Link G Suite arrives later)", "settings": ["allowed_domain": "corp.example"]],
+            ["name": "gsuite", "kind": "google", "display_name": "Google Workspace (Link G Suite)", "settings": ["expected_account": "rooms@corp.example"]],
+            ["name": "gsuite-sa", "kind": "google", "display_name": "Google Workspace (service account, domain-wide delegation)",
+             "settings": ["auth": "service_account", "client_email": StandInSet.googleServiceAccount, "subject": "rooms@corp.example"],
+             "secrets": ["private_key": appCertificate.privateKeyPEM]],
         ]
         for body in bodies {
             let json = try JSONDecoder().decode(JSONValue.self, from: JSONSerialization.data(withJSONObject: body))
@@ -123,7 +133,7 @@ struct DemoCommand: AsyncParsableCommand {
 
     static func tour(address: String, directory: String, keys: [String: String], getFolder: String) -> String {
         """
-        credbroker demo is running at \(address), with stand-ins for Microsoft, an FMIS and Exchange on loopback.
+        credbroker demo is running at \(address), with stand-ins for Microsoft, Google, an FMIS and Exchange on loopback.
         Its data lives in \(directory) and is removed when the demo stops (Ctrl-C).
 
         export CB=\(address) CA=\(directory)/ca.pem ADMIN=\(keys["admin"]!) CONSUMER=\(keys["consumer"]!) OPS=\(keys["ops"]!)
@@ -139,6 +149,13 @@ struct DemoCommand: AsyncParsableCommand {
         # Tokens for platform services (cached; one upstream call however many ask):
         curl --cacert $CA -H "Authorization: Bearer $CONSUMER" -X POST $CB/v1/integrations/fmis/token
         curl --cacert $CA -H "Authorization: Bearer $CONSUMER" -X POST $CB/v1/integrations/hq-app/token
+        # Link G Suite: ask for a link, open its link_url in a browser (accept the demo certificate twice:
+        # broker and Google stand-in), choose rooms@corp.example and Allow; then Google tokens flow:
+        curl --cacert $CA -H "Authorization: Bearer $ADMIN" -X POST $CB/v1/integrations/gsuite/link
+        curl --cacert $CA -H "Authorization: Bearer $CONSUMER" -X POST $CB/v1/integrations/gsuite/token
+        # A Google service account with domain-wide delegation, and a room check on Google Calendar:
+        curl --cacert $CA -H "Authorization: Bearer $CONSUMER" -X POST $CB/v1/integrations/gsuite-sa/token
+        curl --cacert $CA -H "Authorization: Bearer $ADMIN" -H 'Content-Type: application/json' -d '{"rooms":["hq-101@resource.calendar.google.com"]}' $CB/v1/integrations/gsuite-sa/verify
         # EWS through the broker, which adds the credentials:
         curl --cacert $CA -H "Authorization: Bearer $CONSUMER" -H 'Content-Type: text/xml' --data-binary @\(getFolder) $CB/v1/integrations/onprem/ews
         # Keys, and the audit trail:

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
+import StandIns
 
 /// A real headless Chromium driven through chromedriver's W3C WebDriver API on loopback: each
 /// `HeadlessChromium` is its own browser profile (its own cookie jar), like a separate browser.
