@@ -84,7 +84,15 @@ import Testing
             let audit = harness.fixture.auditText
             #expect(audit.contains("\"event\":\"link.completed\""))
             #expect(audit.contains("\"event\":\"link.refused\""))
-            for line in audit.split(separator: "\n") { #expect(!line.contains("1//refresh-"), "no refresh token in the audit trail") }
+            // The refresh token Google issued, the client secret, the code and the state appear nowhere
+            // the broker writes: log (trace level), audit trail, database files, or any API answer.
+            let refreshTokens = google.issuedRefreshTokens
+            #expect(!refreshTokens.isEmpty)
+            let canary = SecretCanary(refreshTokens + [StandInSet.googleClientSecret, Self.query(back)["code"] ?? "", Self.query(back)["state"] ?? ""])
+            var findings = canary.findings(inFiles: harness.fixture.databaseFiles + [harness.fixture.configuration.auditLog])
+            findings += canary.findings(in: Array(harness.fixture.logs.text.utf8), source: "log")
+            findings += canary.findings(in: session.allReplyBytes, source: "API answers")
+            #expect(findings.isEmpty, "\(findings)")
 
             // Unlink revokes at Google and forgets the refresh token.
             let unlinked = try await session.call(.post, "/v1/integrations/hq-google/unlink")

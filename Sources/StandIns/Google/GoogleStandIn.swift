@@ -114,6 +114,8 @@ public final class GoogleStandIn: Sendable {
     public var lastRedirect: String? { state.withLock { $0.lastRedirect } }
     /// Refresh tokens revoked through `/revoke` so far.
     public var revokedRefreshTokens: Int { state.withLock { $0.refreshTokens.values.filter(\.revoked).count } }
+    /// Every refresh token issued so far (tests search the broker's files for them).
+    public var issuedRefreshTokens: [String] { state.withLock { Array($0.refreshTokens.keys) } }
     /// Live (issued and not revoked) refresh tokens for an account.
     public func liveRefreshTokens(for email: String) -> Int {
         state.withLock { $0.refreshTokens.values.filter { $0.account == email && !$0.revoked }.count }
