@@ -2,6 +2,7 @@ import BrokerCore
 import BrokerSealing
 import BrokerStorage
 import BrokerTLS
+import BrokerTokens
 public import BrokerUpstreams
 import Foundation
 public import Hummingbird
@@ -47,7 +48,9 @@ public func buildApplication(
     let webhooks = try configuration.webhookNotifier(http: http, logger: logger)
     let dependencies = BrokerDependencies(
         integrations: store, clients: store, keyring: keyring, audit: audit, http: http, verifier: verifier, webhooks: webhooks,
-        link: LinkSettings(publicURL: configuration.publicURL, returnToOrigins: configuration.returnToOrigins), logger: logger)
+        link: LinkSettings(publicURL: configuration.publicURL, returnToOrigins: configuration.returnToOrigins),
+        resilience: UpstreamResilience(breaker: { [configuration] in CircuitBreaker(threshold: configuration.circuitFailures, cooldown: configuration.circuitCooldownSeconds) }),
+        logger: logger)
     return Application(
         router: buildRouter(dependencies: dependencies),
         server: try .tls(tlsConfiguration: tls),

@@ -29,6 +29,10 @@ public struct BrokerConfiguration: Sendable {
     public var metricsAuth: MetricsAuth = .none
     public var webhookURLs: [String] = []
     public var webhookSecretFile: String?
+    /// Transient failures in a row after which a provider's circuit opens (`CREDBROKER_CIRCUIT_FAILURES`).
+    public var circuitFailures: Int = 5
+    /// How long an open circuit turns calls away before one probe (`CREDBROKER_CIRCUIT_COOLDOWN_SECONDS`).
+    public var circuitCooldownSeconds: Double = 30
     /// How often the keyring file is checked for changes; nil turns polling off (SIGHUP still reloads).
     public var keyringReloadInterval: Duration? = .seconds(2)
 
@@ -95,6 +99,14 @@ public struct BrokerConfiguration: Sendable {
         }
         configuration.webhookURLs = list(string("credbroker.webhook.urls"))
         configuration.webhookSecretFile = string("credbroker.webhook.secret.file")
+        if let failures = string("credbroker.circuit.failures") {
+            guard let value = Int(failures), (1...1000).contains(value) else { throw ConfigurationError("CREDBROKER_CIRCUIT_FAILURES must be a whole number from 1 to 1000, not '\(failures)'") }
+            configuration.circuitFailures = value
+        }
+        if let cooldown = string("credbroker.circuit.cooldown.seconds") {
+            guard let value = Double(cooldown), value >= 0.1, value <= 3600 else { throw ConfigurationError("CREDBROKER_CIRCUIT_COOLDOWN_SECONDS must be seconds from 0.1 to 3600, not '\(cooldown)'") }
+            configuration.circuitCooldownSeconds = value
+        }
         if let reload = string("credbroker.keyring.reload.seconds") {
             guard let seconds = Double(reload), seconds >= 0, seconds <= 3600 else {
                 throw ConfigurationError("CREDBROKER_KEYRING_RELOAD_SECONDS must be seconds from 0 (off) to 3600, not '\(reload)'")

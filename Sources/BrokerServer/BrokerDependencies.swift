@@ -19,6 +19,8 @@ public struct BrokerDependencies: Sendable {
     public var http: UpstreamHTTPClient
     /// Cached access tokens, shared by every request of this process.
     public var tokens: TokenCache
+    /// Retries and per-provider circuit breakers around token fetches.
+    public var resilience: UpstreamResilience
     /// Status-change events for the configured receivers.
     public var webhooks: WebhookNotifier
     public var now: @Sendable () -> Date
@@ -26,8 +28,10 @@ public struct BrokerDependencies: Sendable {
 
     public init(
         integrations: any IntegrationStore & LinkSessionStore, clients: any ClientStore, keyring: KeyringHolder, audit: AuditLog, http: UpstreamHTTPClient, verifier: Verifier,
-        webhooks: WebhookNotifier? = nil, link: LinkSettings = LinkSettings(), now: @escaping @Sendable () -> Date = { Date() }, logger: Logger
+        webhooks: WebhookNotifier? = nil, link: LinkSettings = LinkSettings(), resilience: UpstreamResilience? = nil,
+        now: @escaping @Sendable () -> Date = { Date() }, logger: Logger
     ) {
+        self.resilience = resilience ?? UpstreamResilience(now: now)
         self.integrations = integrations
         self.linkSessions = integrations
         self.link = link

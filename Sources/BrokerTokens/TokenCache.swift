@@ -85,8 +85,9 @@ public actor TokenCache {
             entry.token = token
             entry.failure = nil
         case .failure(let error):
+            // The provider's (or the circuit's) own Retry-After when it gave one, else the default pause.
             var backoff = failureBackoff
-            if case .unavailable(_, let retryAfter?) = error { backoff = max(backoff, TimeInterval(min(retryAfter, 3600))) }
+            if case .unavailable(_, let retryAfter?) = error { backoff = TimeInterval(min(retryAfter, 3600)) }
             entry.failure = (error, now().addingTimeInterval(backoff))
         }
         entries[key] = entry

@@ -1,3 +1,4 @@
+import BrokerServer
 import BrokerTesting
 import Foundation
 import NIOHTTP1
@@ -134,6 +135,40 @@ import Testing
             #expect(hung.code == "upstream_timeout")
             #expect(ContinuousClock.now - start < .seconds(3))
             standIns.clearFaults()
+        }
+        await standIns.stop()
+    }
+
+    /// A failing provider is retried (bounded), then its circuit opens: every integration on it gets a
+    /// 503 with Retry-After at once, without a call; after the cooldown a probe closes it again.
+    @Test func circuitOpensForADeadProviderAndRecovers() async throws {
+        let harness = try await VerifyHarness { configuration, _ in
+            configuration.circuitFailures = 3
+            configuration.circuitCooldownSeconds = 1
+        }
+        let standIns = harness.standIns
+        try await harness.fixture.run { session in
+            for name in ["fmis-a", "fmis-b"] {
+                var body = Self.fmis(standIns)
+                body["name"] = name
+                #expect(try await session.call(.post, "/v1/integrations", body: body).status == 201)
+            }
+            standIns.oauth2.control.fault = .status(503)
+            #expect(try await session.call(.post, "/v1/integrations/fmis-a/token", as: "consumer").status == 503)
+            #expect(standIns.oauth2.control.count("/oauth/token") == 3, "three attempts with backoff")
+            let start = ContinuousClock.now
+            let open = try await session.call(.post, "/v1/integrations/fmis-b/token", as: "consumer")
+            #expect(open.status == 503)
+            #expect(open.code == "upstream_unavailable")
+            #expect(open.headers["Retry-After"].first.flatMap(Int.init).map { $0 >= 1 } == true)
+            #expect((open.json["detail"] as? String)?.contains("circuit open") == true, "\(open.text)")
+            #expect(standIns.oauth2.control.count("/oauth/token") == 3, "no call while the circuit is open")
+            #expect(ContinuousClock.now - start < .seconds(1))
+
+            standIns.clearFaults()
+            try await Task.sleep(for: .milliseconds(1200))
+            #expect(try await session.call(.post, "/v1/integrations/fmis-b/token", as: "consumer").status == 200)
+            #expect(standIns.oauth2.control.count("/oauth/token") == 4)
         }
         await standIns.stop()
     }

@@ -69,10 +69,13 @@ struct TokenController {
         // versions the credentials without hashing anything on the hot path.
         let key = TokenCache.Key(integration: name, scopes: scopes, credentials: String(integration.updatedAt.timeIntervalSince1970))
         let source = dependencies.tokenSource
+        let resilience = dependencies.resilience
         let issued: (token: AccessToken, cached: Bool)
         do {
             issued = try await dependencies.tokens.token(for: key, minimumTTL: TimeInterval(minimumTTL)) { key throws(TokenFetchError) in
-                try await source.fetch(integration, scopes: key.scopes)
+                try await resilience.run(upstream: source.upstream(for: integration)) { () throws(TokenFetchError) in
+                    try await source.fetch(integration, scopes: key.scopes)
+                }
             }
         } catch {
             await recordFailure(error, on: integration)

@@ -56,6 +56,19 @@ struct UpstreamTokenSource: Sendable {
         return try Self.token(from: response, requested: scopes, issuedAt: started)
     }
 
+    /// The provider endpoint a token for `integration` comes from: what a circuit breaker guards.
+    func upstream(for integration: Integration) -> String {
+        let url: String =
+            switch integration.settings {
+            case .office365(let settings): settings.authority ?? microsoft.defaultAuthority
+            case .google: google.discovery.issuer
+            case .oauth2(let settings): settings.tokenURL
+            case .exchange(let settings): settings.ewsURL
+            }
+        guard let components = URLComponents(string: url), let host = components.host else { return url }
+        return host + (components.port.map { ":\($0)" } ?? "")
+    }
+
     /// Google: the refresh-token grant for a linked account (a rotated refresh token replaces the stored
     /// one before the access token is used), or the JWT bearer grant for a service account.
     private func googleToken(_ integration: Integration, settings: GoogleSettings, secrets: [SecretField: SecretValue], scopes: [String], started: Date) async throws -> AccessToken {
@@ -115,7 +128,7 @@ struct UpstreamTokenSource: Sendable {
         }
         let retryAfter = response.header("Retry-After").flatMap { Int($0) }
         if response.status == 429 || response.status >= 500 {
-            throw .unavailable(message: "The provider is \(response.status == 429 ? "throttling requests" : "failing (HTTP \(response.status))").", retryAfter: retryAfter ?? 5)
+            throw .unavailable(message: "The provider is \(response.status == 429 ? "throttling requests" : "failing (HTTP \(response.status))").", retryAfter: retryAfter)
         }
         let parsed = OAuthErrorResponse(response)
         let error = parsed?.error
@@ -127,7 +140,7 @@ struct UpstreamTokenSource: Sendable {
             let detail = codes.first.map { " (AADSTS\($0))" } ?? ""
             throw .credentialsRejected(code: error!, message: "The provider rejected the credentials: \(error!)\(detail). Verify the integration to see what to fix.")
         case "temporarily_unavailable", "server_error":
-            throw .unavailable(message: "The provider is temporarily unavailable.", retryAfter: retryAfter ?? 5)
+            throw .unavailable(message: "The provider is temporarily unavailable.", retryAfter: retryAfter)
         default:
             throw .unavailable(message: "The provider answered in a way the broker could not read (HTTP \(response.status)).", retryAfter: nil)
         }

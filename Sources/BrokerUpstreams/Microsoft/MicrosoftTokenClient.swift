@@ -3,7 +3,7 @@ public import BrokerCore
 /// Tokens from the Microsoft identity platform v2.0 for `office365` integrations.
 public struct MicrosoftTokenClient: Sendable {
     let http: UpstreamHTTPClient
-    let defaultAuthority: String
+    public let defaultAuthority: String
 
     public init(http: UpstreamHTTPClient, defaultAuthority: String) {
         self.http = http
