@@ -11,6 +11,8 @@ public struct BrokerDependencies: Sendable {
     public var clients: any ClientStore
     /// Link G Suite sessions (the same store as `integrations` for SQLite).
     public var linkSessions: any LinkSessionStore
+    /// Access tokens sealed in the store, for restarts and the other replicas.
+    public var cachedTokens: any TokenStore
     /// Where browsers reach the broker and where they may be sent back to.
     public var link: LinkSettings
     public var keyring: KeyringHolder
@@ -27,13 +29,14 @@ public struct BrokerDependencies: Sendable {
     public var logger: Logger
 
     public init(
-        integrations: any IntegrationStore & LinkSessionStore, clients: any ClientStore, keyring: KeyringHolder, audit: AuditLog, http: UpstreamHTTPClient, verifier: Verifier,
+        integrations: any IntegrationBackingStore, clients: any ClientStore, keyring: KeyringHolder, audit: AuditLog, http: UpstreamHTTPClient, verifier: Verifier,
         webhooks: WebhookNotifier? = nil, link: LinkSettings = LinkSettings(), resilience: UpstreamResilience? = nil,
         now: @escaping @Sendable () -> Date = { Date() }, logger: Logger
     ) {
         self.resilience = resilience ?? UpstreamResilience(now: now)
         self.integrations = integrations
         self.linkSessions = integrations
+        self.cachedTokens = integrations
         self.link = link
         self.clients = clients
         self.keyring = keyring
@@ -47,6 +50,10 @@ public struct BrokerDependencies: Sendable {
     }
 
     public var sealer: EnvelopeSealer { keyring.sealer }
+
+    var persistedTokens: PersistedTokens {
+        PersistedTokens(store: cachedTokens, sealer: sealer, logger: logger, now: now)
+    }
 
     var tokenSource: UpstreamTokenSource {
         UpstreamTokenSource(

@@ -25,7 +25,8 @@ public actor TokenCache {
 
     private var entries: [Key: RefreshSchedule.Entry] = [:]
     private var inFlight: [Key: Task<Result<AccessToken, TokenFetchError>, Never>] = [:]
-    private let refreshAhead: TimeInterval
+    /// Tokens with less than this left are refreshed in the background while they still serve.
+    public nonisolated let refreshAhead: TimeInterval
     private let failureBackoff: TimeInterval
     private let now: @Sendable () -> Date
 

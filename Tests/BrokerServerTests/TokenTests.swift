@@ -3,6 +3,7 @@ import BrokerTesting
 import Foundation
 import NIOHTTP1
 import StandIns
+import Synchronization
 import Testing
 
 @Suite(.serialized) struct TokenTests {
@@ -169,6 +170,33 @@ import Testing
             try await Task.sleep(for: .milliseconds(1200))
             #expect(try await session.call(.post, "/v1/integrations/fmis-b/token", as: "consumer").status == 200)
             #expect(standIns.oauth2.control.count("/oauth/token") == 4)
+        }
+        await standIns.stop()
+    }
+
+    /// Tokens are kept sealed in the store: a restarted broker hands out the token it fetched before
+    /// without calling the provider, and the store holds no token in the clear.
+    @Test func tokensSurviveARestartSealed() async throws {
+        let harness = try await VerifyHarness()
+        let standIns = harness.standIns
+        let first = Mutex<String?>(nil)
+        try await harness.fixture.run { session in
+            #expect(try await session.call(.post, "/v1/integrations", body: Self.fmis(standIns)).status == 201)
+            let token = try await session.call(.post, "/v1/integrations/fmis/token", as: "consumer")
+            first.withLock { $0 = token.json["access_token"] as? String }
+        }
+        let issued = try #require(first.withLock { $0 })
+        #expect(standIns.oauth2.control.count("/oauth/token") == 1)
+        #expect(SecretCanary([issued]).findings(inFiles: harness.fixture.databaseFiles).isEmpty, "sealed, never plain")
+        try await harness.fixture.run { session in
+            let again = try await session.call(.post, "/v1/integrations/fmis/token", as: "consumer")
+            #expect(again.status == 200)
+            #expect(again.json["access_token"] as? String == issued)
+            #expect(standIns.oauth2.control.count("/oauth/token") == 1, "no provider call after the restart")
+            // New credentials: the stored token no longer applies.
+            #expect(try await session.call(.patch, "/v1/integrations/fmis", body: ["secrets": ["client_secret": StandInSet.appSecret]]).status == 200)
+            #expect(try await session.call(.post, "/v1/integrations/fmis/token", as: "consumer").json["access_token"] as? String != issued)
+            #expect(standIns.oauth2.control.count("/oauth/token") == 2)
         }
         await standIns.stop()
     }

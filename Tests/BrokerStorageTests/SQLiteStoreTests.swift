@@ -31,9 +31,9 @@ import Testing
 
     /// The schema is migrated on open and the applied migration is recorded; the file is owner-only.
     @Test func recordsMigrationsAndKeepsTheFilePrivate() throws {
-        #expect(try store.appliedMigrations() == ["v1-integrations-and-clients", "v2-link-sessions"])
+        #expect(try store.appliedMigrations() == ["v1-integrations-and-clients", "v2-link-sessions", "v3-cached-tokens"])
         let reopened = try SQLiteStore(path: store.path)
-        #expect(try reopened.appliedMigrations() == ["v1-integrations-and-clients", "v2-link-sessions"])
+        #expect(try reopened.appliedMigrations() == ["v1-integrations-and-clients", "v2-link-sessions", "v3-cached-tokens"])
         let mode = try FileManager.default.attributesOfItem(atPath: store.path)[.posixPermissions] as? Int
         #expect(mode == 0o600)
     }

@@ -20,8 +20,8 @@ enum SecretsInput {
                 errors.append(FieldError(field: path, message: "must be a string, not \(object[key]?.typeName ?? "missing")"))
                 continue
             }
-            if field == .refreshToken {
-                errors.append(FieldError(field: path, message: "is set only by Link G Suite, never through the API"))
+            if field == .refreshToken || field == .accessToken {
+                errors.append(FieldError(field: path, message: field == .refreshToken ? "is set only by Link G Suite, never through the API" : "is issued by the provider, never set through the API"))
                 continue
             }
             if let settings, !settings.requiredSecrets.contains(field) {

@@ -70,12 +70,19 @@ struct TokenController {
         let key = TokenCache.Key(integration: name, scopes: scopes, credentials: String(integration.updatedAt.timeIntervalSince1970))
         let source = dependencies.tokenSource
         let resilience = dependencies.resilience
+        let persisted = dependencies.persistedTokens
+        // A stored token must be fresher than the refresh-ahead window, so a background refresh never
+        // just re-reads the token it is replacing.
+        let storedLifetime = max(TimeInterval(minimumTTL), dependencies.tokens.refreshAhead + 60)
         let issued: (token: AccessToken, cached: Bool)
         do {
             issued = try await dependencies.tokens.token(for: key, minimumTTL: TimeInterval(minimumTTL)) { key throws(TokenFetchError) in
-                try await resilience.run(upstream: source.upstream(for: integration)) { () throws(TokenFetchError) in
+                if let stored = await persisted.load(key, minimumLifetime: storedLifetime) { return stored }
+                let token = try await resilience.run(upstream: source.upstream(for: integration)) { () throws(TokenFetchError) in
                     try await source.fetch(integration, scopes: key.scopes)
                 }
+                await persisted.save(token, for: key)
+                return token
             }
         } catch {
             await recordFailure(error, on: integration)

@@ -42,6 +42,7 @@ struct GoogleGrant {
             if (try? await dependencies.integrations.update(current, expectedRevision: revision, secrets: [:], removing: [.refreshToken])) != nil { break }
         }
         await dependencies.tokens.invalidate(integration.name)
+        await dependencies.persistedTokens.forget(integration.name)
         return revoked
     }
 }

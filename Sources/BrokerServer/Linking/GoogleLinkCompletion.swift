@@ -104,6 +104,7 @@ struct GoogleLinkCompletion {
             }
         }
         await dependencies.tokens.invalidate(name)
+        await dependencies.persistedTokens.forget(name)
         if let previous, let old = try? dependencies.sealer.open(previous, for: SealingContext(integration: name, field: .refreshToken)) {
             await revoke(old)
         }

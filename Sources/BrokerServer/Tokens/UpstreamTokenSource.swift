@@ -107,9 +107,9 @@ struct UpstreamTokenSource: Sendable {
     private func replaceRefreshToken(of name: IntegrationName, with token: SecretValue) async throws {
         let sealed = try sealer.seal(token, for: SealingContext(integration: name, field: .refreshToken))
         for _ in 0..<3 {
-            guard var current = try await store.integration(named: name) else { return }
+            guard let current = try await store.integration(named: name) else { return }
+            // updatedAt stays: the grant is the same, so cached tokens (keyed by it) stay valid.
             let revision = current.revision
-            current.updatedAt = now()
             do {
                 _ = try await store.update(current, expectedRevision: revision, secrets: [.refreshToken: sealed], removing: [])
                 return

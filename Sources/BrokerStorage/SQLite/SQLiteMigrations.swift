@@ -61,6 +61,21 @@ enum SQLiteMigrations {
                 CREATE INDEX link_sessions_integration ON link_sessions(integration);
                 """)
         }
+        migrator.registerMigration("v3-cached-tokens") { db in
+            try db.execute(sql: """
+                CREATE TABLE cached_tokens (
+                    integration TEXT NOT NULL REFERENCES integrations(name) ON DELETE CASCADE,
+                    cache_key TEXT NOT NULL,
+                    sealed BLOB NOT NULL,
+                    key_version INTEGER NOT NULL,
+                    token_type TEXT NOT NULL,
+                    scopes TEXT NOT NULL,
+                    issued_at REAL NOT NULL,
+                    expires_at REAL NOT NULL,
+                    PRIMARY KEY (integration, cache_key)
+                );
+                """)
+        }
         return migrator
     }
 }
