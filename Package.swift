@@ -146,6 +146,20 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .executableTarget(
+            name: "TokenBenchmark",
+            dependencies: [
+                "BrokerCore", "BrokerSealing", "BrokerStorage", "BrokerServer", "BrokerTLS", "StandIns",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            path: "Benchmarks/TokenBenchmark",
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
             name: "VerifyBenchmark",
             dependencies: [
                 "BrokerCore", "BrokerSealing", "BrokerStorage", "BrokerServer", "BrokerTLS", "BrokerUpstreams", "StandIns",
