@@ -29,7 +29,7 @@ import Testing
             #expect(try await session.call(.post, "/v1/integrations", body: Self.fmis(standIns)).status == 201)
             standIns.oauth2.control.fault = .delay(.milliseconds(300))
             let replies = try await withThrowingTaskGroup(of: TestHTTPClient.Reply.self) { group in
-                for _ in 0..<50 { group.addTask { try await session.call(.post, "/v1/integrations/fmis/token", as: "consumer") } }
+                for _ in 0..<200 { group.addTask { try await session.call(.post, "/v1/integrations/fmis/token", as: "consumer") } }
                 return try await group.reduce(into: []) { $0.append($1) }
             }
             standIns.clearFaults()

@@ -41,7 +41,7 @@ public final class TestHTTPClient: Sendable {
         client = HTTPClient(
             eventLoopGroupProvider: .singleton,
             // Redirects are answers the tests check (Link G Suite's 302 and 303), never followed.
-            configuration: .init(tlsConfiguration: tls, redirectConfiguration: .disallow, timeout: .init(connect: .seconds(5), read: .seconds(30))))
+            configuration: .init(tlsConfiguration: tls, redirectConfiguration: .disallow, timeout: .init(connect: .seconds(30), read: .seconds(30))))
     }
 
     public func request(_ method: HTTPMethod, _ path: String, headers: [(String, String)] = [], body: [UInt8]? = nil) async throws -> Reply {
