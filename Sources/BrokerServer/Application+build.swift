@@ -15,8 +15,15 @@ public func buildRouter(dependencies: BrokerDependencies) -> Router<BrokerReques
     let router = Router(context: BrokerRequestContext.self)
     // The request log is outermost so it also records the problem documents.
     router.add(middleware: RequestLogMiddleware())
+    router.add(middleware: MetricsMiddleware(metrics: dependencies.metrics))
     router.add(middleware: ProblemMiddleware())
     HealthController(dependencies: dependencies).addRoutes(to: router)
+    let metrics = MetricsController(dependencies: dependencies)
+    if dependencies.metricsAuth == .ops {
+        router.group("metrics").add(middleware: ClientAuthenticator(clients: dependencies.clients, audit: dependencies.audit)).get(use: metrics.scrape)
+    } else {
+        router.get("metrics", use: metrics.scrape)
+    }
     GoogleLinkController(dependencies: dependencies).addRoutes(to: router)
     OpenAPIController().addRoutes(to: router)
     let v1 = router.group("v1").add(middleware: ClientAuthenticator(clients: dependencies.clients, audit: dependencies.audit))
@@ -50,7 +57,7 @@ public func buildApplication(
         integrations: store, clients: store, keyring: keyring, audit: audit, http: http, verifier: verifier, webhooks: webhooks,
         link: LinkSettings(publicURL: configuration.publicURL, returnToOrigins: configuration.returnToOrigins),
         resilience: UpstreamResilience(breaker: { [configuration] in CircuitBreaker(threshold: configuration.circuitFailures, cooldown: configuration.circuitCooldownSeconds) }),
-        logger: logger)
+        metricsAuth: configuration.metricsAuth, logger: logger)
     return Application(
         router: buildRouter(dependencies: dependencies),
         server: try .tls(tlsConfiguration: tls),

@@ -21,6 +21,10 @@ public struct BrokerDependencies: Sendable {
     public var http: UpstreamHTTPClient
     /// Cached access tokens, shared by every request of this process.
     public var tokens: TokenCache
+    /// This broker's Prometheus registry.
+    public var metrics: BrokerMetrics
+    /// Whether `/metrics` needs an ops client.
+    public var metricsAuth: BrokerConfiguration.MetricsAuth
     /// Retries and per-provider circuit breakers around token fetches.
     public var resilience: UpstreamResilience
     /// Status-change events for the configured receivers.
@@ -31,8 +35,10 @@ public struct BrokerDependencies: Sendable {
     public init(
         integrations: any IntegrationBackingStore, clients: any ClientStore, keyring: KeyringHolder, audit: AuditLog, http: UpstreamHTTPClient, verifier: Verifier,
         webhooks: WebhookNotifier? = nil, link: LinkSettings = LinkSettings(), resilience: UpstreamResilience? = nil,
-        now: @escaping @Sendable () -> Date = { Date() }, logger: Logger
+        metricsAuth: BrokerConfiguration.MetricsAuth = .none, now: @escaping @Sendable () -> Date = { Date() }, logger: Logger
     ) {
+        self.metrics = BrokerMetrics()
+        self.metricsAuth = metricsAuth
         self.resilience = resilience ?? UpstreamResilience(now: now)
         self.integrations = integrations
         self.linkSessions = integrations

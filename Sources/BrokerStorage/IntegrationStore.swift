@@ -32,6 +32,8 @@ public protocol IntegrationStore: Sendable {
     /// Deletes an integration and destroys its sealed secrets; false when there was none.
     func delete(named name: IntegrationName) async throws -> Bool
     func sealedSecrets(of name: IntegrationName) async throws -> [SecretField: SealedSecret]
+    /// How many integrations are in each status (metrics).
+    func integrationCountsByStatus() async throws -> [IntegrationStatus: Int]
     /// How many secrets each key version seals, for `GET /v1/keys` and `keys retire`.
     func secretCountsByKeyVersion() async throws -> [UInt32: Int]
     /// Throws when the store cannot answer (readiness).

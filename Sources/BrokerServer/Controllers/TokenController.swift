@@ -71,6 +71,7 @@ struct TokenController {
         let source = dependencies.tokenSource
         let resilience = dependencies.resilience
         let persisted = dependencies.persistedTokens
+        let metrics = dependencies.metrics
         // A stored token must be fresher than the refresh-ahead window, so a background refresh never
         // just re-reads the token it is replacing.
         let storedLifetime = max(TimeInterval(minimumTTL), dependencies.tokens.refreshAhead + 60)
@@ -79,16 +80,26 @@ struct TokenController {
             issued = try await dependencies.tokens.token(for: key, minimumTTL: TimeInterval(minimumTTL)) { key throws(TokenFetchError) in
                 if let stored = await persisted.load(key, minimumLifetime: storedLifetime) { return stored }
                 let token = try await resilience.run(upstream: source.upstream(for: integration)) { () throws(TokenFetchError) in
-                    try await source.fetch(integration, scopes: key.scopes)
+                    let started = ContinuousClock.now
+                    do throws(TokenFetchError) {
+                        let token = try await source.fetch(integration, scopes: key.scopes)
+                        metrics.upstream(provider: integration.kind.rawValue, outcome: "ok", duration: ContinuousClock.now - started)
+                        return token
+                    } catch {
+                        metrics.upstream(provider: integration.kind.rawValue, outcome: Self.outcome(of: error), duration: ContinuousClock.now - started)
+                        throw error
+                    }
                 }
                 await persisted.save(token, for: key)
                 return token
             }
         } catch {
+            metrics.token(result: "failed")
             await recordFailure(error, on: integration)
             audit(caller, name, "token.denied", outcome: "failed", code: Self.problem(for: error).code)
             throw BrokerErrorResponse(Self.problem(for: error), headers: Self.retryHeaders(for: error))
         }
+        metrics.token(result: issued.cached ? "cache_hit" : "fetched")
         let now = dependencies.now()
         guard issued.token.remaining(at: now) >= TimeInterval(minimumTTL) else {
             audit(caller, name, "token.denied", outcome: "refused", code: "min_ttl_unattainable")
@@ -138,6 +149,17 @@ struct TokenController {
         case .unavailable(let message, _): .upstreamUnavailable(message)
         case .timeout(let message): .upstreamTimeout(message)
         case .noTokens(let message): .invalidRequest(message)
+        }
+    }
+
+    /// A closed set of failure classes for metrics labels.
+    static func outcome(of error: TokenFetchError) -> String {
+        switch error {
+        case .credentialsRejected: "rejected"
+        case .needsRelink: "needs_relink"
+        case .unavailable: "unavailable"
+        case .timeout: "timeout"
+        case .noTokens: "no_tokens"
         }
     }
 

@@ -143,6 +143,16 @@ public final class SQLiteStore: IntegrationStore, ClientStore {
         }
     }
 
+    public func integrationCountsByStatus() async throws -> [IntegrationStatus: Int] {
+        try await pool.read { db in
+            var counts: [IntegrationStatus: Int] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT status, COUNT(*) AS n FROM integrations GROUP BY status") {
+                if let status = IntegrationStatus(rawValue: row["status"]) { counts[status] = row["n"] }
+            }
+            return counts
+        }
+    }
+
     public func secretCountsByKeyVersion() async throws -> [UInt32: Int] {
         try secretCountsByKeyVersionNow()
     }
