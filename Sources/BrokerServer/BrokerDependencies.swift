@@ -40,11 +40,12 @@ public struct BrokerDependencies: Sendable {
         self.metrics = BrokerMetrics()
         self.metricsAuth = metricsAuth
         self.resilience = resilience ?? UpstreamResilience(now: now)
-        self.integrations = integrations
+        // The hot path's reads (callers, integrations) are served from memory for a second or two.
+        self.integrations = CachingIntegrationStore(integrations)
         self.linkSessions = integrations
         self.cachedTokens = integrations
         self.link = link
-        self.clients = clients
+        self.clients = CachingClientStore(clients)
         self.keyring = keyring
         self.audit = audit
         self.verifier = verifier
