@@ -6,7 +6,6 @@ import Synchronization
 public final class AuditLog: Sendable {
     private let descriptor: Mutex<Int32>
     private let ownsDescriptor: Bool
-    private let encoder: JSONEncoder
 
     /// `-` writes to standard output; anything else is a file path, created with mode 0600.
     public init(destination: String) throws {
@@ -21,17 +20,10 @@ public final class AuditLog: Sendable {
             descriptor = Mutex(fd)
             ownsDescriptor = true
         }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .custom { date, encoder in
-            var container = encoder.singleValueContainer()
-            try container.encode(Self.timestamp(date))
-        }
-        self.encoder = encoder
     }
 
     public func record(_ event: AuditEvent) {
-        guard var line = try? encoder.encode(event) else { return }
+        var line = Self.line(event)
         line.append(UInt8(ascii: "\n"))
         descriptor.withLock { fd in
             line.withUnsafeBytes { buffer in
@@ -50,6 +42,19 @@ public final class AuditLog: Sendable {
 
     deinit {
         if ownsDescriptor { descriptor.withLock { _ = close($0) } }
+    }
+
+    /// The event as one JSON object, keys sorted.
+    static func line(_ event: AuditEvent) -> [UInt8] {
+        var writer = JSONObjectWriter()
+        if let caller = event.caller { writer.add("caller", caller) }
+        if let code = event.code { writer.add("code", code) }
+        writer.add("detail", event.detail)
+        writer.add("event", event.event)
+        if let integration = event.integration { writer.add("integration", integration) }
+        writer.add("outcome", event.outcome)
+        writer.add("ts", timestamp(event.ts))
+        return writer.finished()
     }
 
     /// RFC 3339 with milliseconds, UTC.

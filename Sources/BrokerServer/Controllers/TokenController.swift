@@ -17,35 +17,6 @@ struct TokenController {
         group.post("integrations/{name}/token", use: token)
     }
 
-    struct TokenResponse: Encodable {
-        let accessToken: String
-        let tokenType: String
-        let expiresAt: Date
-        let expiresIn: Int
-        let scopes: [String]
-        let integration: String
-        let account: String?
-
-        enum CodingKeys: String, CodingKey {
-            case scopes, integration, account
-            case accessToken = "access_token"
-            case tokenType = "token_type"
-            case expiresAt = "expires_at"
-            case expiresIn = "expires_in"
-        }
-
-        func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(accessToken, forKey: .accessToken)
-            try container.encode(tokenType, forKey: .tokenType)
-            try container.encode(expiresAt, forKey: .expiresAt)
-            try container.encode(expiresIn, forKey: .expiresIn)
-            try container.encode(scopes, forKey: .scopes)
-            try container.encode(integration, forKey: .integration)
-            try container.encode(account, forKey: .account)
-        }
-    }
-
     func token(_ request: Request, context: BrokerRequestContext) async throws -> Response {
         let caller = try context.requireCaller()
         let name = try IntegrationController.name(request, context: context)
@@ -112,9 +83,17 @@ struct TokenController {
             "fingerprint": Self.fingerprint(issued.token.value), "scopes": issued.token.scopes.joined(separator: " "), "cached": issued.cached ? "true" : "false",
         ])
         let remaining = Int(issued.token.remaining(at: now))
-        return try JSONResponse.make(TokenResponse(
-            accessToken: issued.token.value.revealUTF8(), tokenType: issued.token.tokenType, expiresAt: issued.token.expiresAt,
-            expiresIn: remaining, scopes: issued.token.scopes, integration: name.rawValue, account: integration.linkedAccount ?? integration.settings.accountName))
+        var body = JSONObjectWriter()
+        body.add("access_token", issued.token.value.revealUTF8())
+        body.add("account", integration.linkedAccount ?? integration.settings.accountName)
+        body.add("expires_at", AuditLog.timestamp(issued.token.expiresAt))
+        body.add("expires_in", remaining)
+        body.add("integration", name.rawValue)
+        body.add("scopes", issued.token.scopes)
+        body.add("token_type", issued.token.tokenType)
+        return Response(
+            status: .ok, headers: [.contentType: "application/json", .cacheControl: "no-store"],
+            body: .init(byteBuffer: ByteBuffer(bytes: body.finished())))
     }
 
     private static func parse(_ request: Request, context: BrokerRequestContext) async throws -> ([String]?, Int) {
