@@ -37,7 +37,6 @@ public struct StoredVerification: Sendable {
     /// Stores the outcome: `ok` → status ok and `last_verified_at`; otherwise `failing` or
     /// `needs_attention` with `last_error`. Retried once when a concurrent change got there first.
     private func record(_ result: VerifyResult, on integration: Integration) async throws -> Integration {
-        guard result.code != .notSupported else { return integration }
         var current = integration
         for attempt in 0..<2 {
             var updated = current

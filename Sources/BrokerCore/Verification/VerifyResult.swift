@@ -67,7 +67,6 @@ public enum VerifyCode: String, Sendable, CaseIterable, Codable {
     case upstreamError = "upstream_error"
     case notLinked = "not_linked"
     case needsRelink = "needs_relink"
-    case notSupported = "not_supported"
 
     /// Trouble that may pass by itself (the integration shows `failing`, not `needs_attention`).
     public var isTransient: Bool {

@@ -1,7 +1,7 @@
 public import Foundation
 
 /// One line of the audit trail. Holds names, outcomes and fingerprints only, never a secret value.
-public struct AuditEvent: Sendable, Encodable {
+public struct AuditEvent: Sendable {
     public var ts: Date
     public var event: String
     public var caller: String?
