@@ -25,6 +25,7 @@ public struct BrokerError: Error, Sendable, Equatable, CustomStringConvertible {
         case credentialsRejected = "credentials_rejected"
         case needsRelink = "needs_relink"
         case googleNotConfigured = "google_not_configured"
+        case rateLimited = "rate_limited"
     }
 
     private let value: Code
@@ -62,6 +63,7 @@ public struct BrokerError: Error, Sendable, Equatable, CustomStringConvertible {
         case .upstreamTimeout: 504
         case .upstreamRefused, .credentialsRejected, .needsRelink: 502
         case .scopeNotAllowed: 403
+        case .rateLimited: 429
         case .minTTLUnattainable: 422
         }
     }
@@ -91,12 +93,14 @@ public struct BrokerError: Error, Sendable, Equatable, CustomStringConvertible {
         case .credentialsRejected: "Credentials rejected"
         case .needsRelink: "Needs relink"
         case .googleNotConfigured: "Google is not configured"
+        case .rateLimited: "Too many requests"
         }
     }
 
     public var description: String { "\(code): \(message)" }
 
     public static func invalidRequest(_ message: String) -> Self { .init(.invalidRequest, message) }
+    public static func rateLimited(_ message: String) -> Self { .init(.rateLimited, message) }
     public static var googleNotConfigured: Self {
         .init(.googleNotConfigured, "Link G Suite needs the platform's Google OAuth client: ops must set CREDBROKER_GOOGLE_CLIENT_ID and CREDBROKER_GOOGLE_CLIENT_SECRET_FILE.")
     }

@@ -20,13 +20,13 @@ public func buildRouter(dependencies: BrokerDependencies) -> Router<BrokerReques
     HealthController(dependencies: dependencies).addRoutes(to: router)
     let metrics = MetricsController(dependencies: dependencies)
     if dependencies.metricsAuth == .ops {
-        router.group("metrics").add(middleware: ClientAuthenticator(clients: dependencies.clients, audit: dependencies.audit)).get(use: metrics.scrape)
+        router.group("metrics").add(middleware: ClientAuthenticator(clients: dependencies.clients, audit: dependencies.audit, failures: dependencies.authFailureLimiter)).get(use: metrics.scrape)
     } else {
         router.get("metrics", use: metrics.scrape)
     }
     GoogleLinkController(dependencies: dependencies).addRoutes(to: router)
     OpenAPIController().addRoutes(to: router)
-    let v1 = router.group("v1").add(middleware: ClientAuthenticator(clients: dependencies.clients, audit: dependencies.audit))
+    let v1 = router.group("v1").add(middleware: ClientAuthenticator(clients: dependencies.clients, audit: dependencies.audit, failures: dependencies.authFailureLimiter))
     IntegrationController(dependencies: dependencies).addRoutes(to: v1)
     VerifyController(dependencies: dependencies).addRoutes(to: v1)
     EWSPassThroughController(dependencies: dependencies).addRoutes(to: v1)
@@ -57,7 +57,8 @@ public func buildApplication(
         integrations: store, clients: store, keyring: keyring, audit: audit, http: http, verifier: verifier, webhooks: webhooks,
         link: LinkSettings(publicURL: configuration.publicURL, returnToOrigins: configuration.returnToOrigins),
         resilience: UpstreamResilience(breaker: { [configuration] in CircuitBreaker(threshold: configuration.circuitFailures, cooldown: configuration.circuitCooldownSeconds) }),
-        metricsAuth: configuration.metricsAuth, logger: logger)
+        metricsAuth: configuration.metricsAuth, verifyRatePerMinute: configuration.verifyRatePerMinute,
+        authFailuresPerMinute: configuration.authFailuresPerMinute, logger: logger)
     return Application(
         router: buildRouter(dependencies: dependencies),
         server: try .tls(tlsConfiguration: tls),

@@ -29,6 +29,10 @@ public struct BrokerConfiguration: Sendable {
     public var metricsAuth: MetricsAuth = .none
     public var webhookURLs: [String] = []
     public var webhookSecretFile: String?
+    /// Verifications one client may run per minute (`CREDBROKER_VERIFY_RATE_PER_MINUTE`): each sends credentials upstream.
+    public var verifyRatePerMinute: Int = 30
+    /// Failed authentications one remote address may make per minute before it is turned away (`CREDBROKER_AUTH_FAILURES_PER_MINUTE`).
+    public var authFailuresPerMinute: Int = 20
     /// Transient failures in a row after which a provider's circuit opens (`CREDBROKER_CIRCUIT_FAILURES`).
     public var circuitFailures: Int = 5
     /// How long an open circuit turns calls away before one probe (`CREDBROKER_CIRCUIT_COOLDOWN_SECONDS`).
@@ -99,6 +103,14 @@ public struct BrokerConfiguration: Sendable {
         }
         configuration.webhookURLs = list(string("credbroker.webhook.urls"))
         configuration.webhookSecretFile = string("credbroker.webhook.secret.file")
+        for (key, variable, path) in [
+            ("credbroker.verify.rate.per.minute", "CREDBROKER_VERIFY_RATE_PER_MINUTE", \BrokerConfiguration.verifyRatePerMinute),
+            ("credbroker.auth.failures.per.minute", "CREDBROKER_AUTH_FAILURES_PER_MINUTE", \BrokerConfiguration.authFailuresPerMinute),
+        ] {
+            guard let raw = string(key) else { continue }
+            guard let value = Int(raw), (1...100_000).contains(value) else { throw ConfigurationError("\(variable) must be a whole number from 1 to 100000, not '\(raw)'") }
+            configuration[keyPath: path] = value
+        }
         if let failures = string("credbroker.circuit.failures") {
             guard let value = Int(failures), (1...1000).contains(value) else { throw ConfigurationError("CREDBROKER_CIRCUIT_FAILURES must be a whole number from 1 to 1000, not '\(failures)'") }
             configuration.circuitFailures = value

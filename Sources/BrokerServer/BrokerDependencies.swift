@@ -21,6 +21,10 @@ public struct BrokerDependencies: Sendable {
     public var http: UpstreamHTTPClient
     /// Cached access tokens, shared by every request of this process.
     public var tokens: TokenCache
+    /// Verifications per client (each sends credentials upstream).
+    var verifyLimiter: RateLimiter
+    /// Failed authentications per remote address.
+    var authFailureLimiter: RateLimiter
     /// This broker's Prometheus registry.
     public var metrics: BrokerMetrics
     /// Whether `/metrics` needs an ops client.
@@ -35,8 +39,11 @@ public struct BrokerDependencies: Sendable {
     public init(
         integrations: any IntegrationBackingStore, clients: any ClientStore, keyring: KeyringHolder, audit: AuditLog, http: UpstreamHTTPClient, verifier: Verifier,
         webhooks: WebhookNotifier? = nil, link: LinkSettings = LinkSettings(), resilience: UpstreamResilience? = nil,
-        metricsAuth: BrokerConfiguration.MetricsAuth = .none, now: @escaping @Sendable () -> Date = { Date() }, logger: Logger
+        metricsAuth: BrokerConfiguration.MetricsAuth = .none, verifyRatePerMinute: Int = 30, authFailuresPerMinute: Int = 20,
+        now: @escaping @Sendable () -> Date = { Date() }, logger: Logger
     ) {
+        self.verifyLimiter = RateLimiter(perMinute: verifyRatePerMinute, now: now)
+        self.authFailureLimiter = RateLimiter(perMinute: authFailuresPerMinute, now: now)
         self.metrics = BrokerMetrics()
         self.metricsAuth = metricsAuth
         self.resilience = resilience ?? UpstreamResilience(now: now)

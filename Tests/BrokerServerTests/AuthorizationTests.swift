@@ -1,3 +1,4 @@
+import BrokerServer
 import BrokerTLS
 import BrokerTesting
 import NIOHTTP1
@@ -125,6 +126,40 @@ enum CallerCase: String, CaseIterable, Sendable {
             #expect(fixture.auditText.contains(#""event":"auth.failed""#))
             #expect(!fixture.auditText.contains(tried))
             #expect(!fixture.logs.text.contains(tried))
+        }
+    }
+}
+
+@Suite(.serialized) struct ThrottlingTests {
+    /// An address that keeps presenting bad keys is turned away with 429 before its keys are checked
+    /// (a right key does not get through either), and that is audited.
+    @Test func repeatedFailedAuthenticationIsThrottled() async throws {
+        let fixture = try await BrokerFixture { configuration, _ in configuration.authFailuresPerMinute = 3 }
+        try await fixture.run { (session: BrokerSession) async throws in
+            for _ in 0..<3 {
+                #expect(try await session.http.request(.GET, "/v1/integrations", headers: [("Authorization", "Bearer cbk_wrong")]).status == 401)
+            }
+            let throttled = try await session.http.request(.GET, "/v1/integrations", headers: [("Authorization", "Bearer cbk_wrong")])
+            #expect(throttled.status == 429)
+            #expect(throttled.code == "rate_limited")
+            #expect(throttled.headers["Retry-After"].first.flatMap(Int.init).map { $0 >= 1 } == true)
+            #expect(try await session.call(.get, "/v1/integrations").status == 429, "not even a right key from this address")
+            #expect(fixture.auditText.contains(#""event":"auth.throttled""#))
+        }
+    }
+
+    /// Verification sends credentials upstream, so each client gets a budget of them per minute;
+    /// other clients are not affected.
+    @Test func verificationIsRateLimitedPerClient() async throws {
+        let fixture = try await BrokerFixture { configuration, _ in configuration.verifyRatePerMinute = 2 }
+        try await fixture.run { (session: BrokerSession) async throws in
+            #expect(try await session.call(.post, "/v1/integrations", body: Samples.oauth2("fmis")).status == 201)
+            for _ in 0..<2 { #expect(try await session.call(.post, "/v1/integrations/fmis/verify").status == 200) }
+            let limited = try await session.call(.post, "/v1/integrations/fmis/verify")
+            #expect(limited.status == 429)
+            #expect(limited.code == "rate_limited")
+            #expect(limited.headers["Retry-After"].first != nil)
+            #expect(try await session.call(.post, "/v1/integrations/fmis/verify", as: "portal").status != 429, "another admin has its own budget")
         }
     }
 }

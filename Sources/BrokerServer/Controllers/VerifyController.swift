@@ -23,15 +23,25 @@ struct VerifyController {
         // ProblemMiddleware answers a thrown BrokerError with its problem document.
         let draft = try IntegrationDraft.parse(try await RequestBody.json(request, context: context))
         try caller.require(.admin, for: draft.name)
+        try throttle(caller)
         let result = await dependencies.verifier.verify(draft.settings, secrets: draft.secrets)
         audit(caller, draft.name, result, draft: true)
         return try JSONResponse.make(VerifyResponse(result))
+    }
+
+    /// Each verification sends credentials upstream: a client gets `CREDBROKER_VERIFY_RATE_PER_MINUTE`.
+    private func throttle(_ caller: Caller) throws {
+        if let wait = dependencies.verifyLimiter.take(caller.name) {
+            dependencies.audit.record(AuditEvent(event: "integration.verified", caller: caller.name, outcome: "throttled", code: "rate_limited", at: dependencies.now()))
+            throw BrokerErrorResponse(.rateLimited("Client '\(caller.name)' verified too often; try again in a moment."), headers: [.retryAfter: "\(max(1, Int(wait.rounded(.up))))"])
+        }
     }
 
     func verifyStored(_ request: Request, context: BrokerRequestContext) async throws -> Response {
         let caller = try context.requireCaller()
         let name = try IntegrationController.name(request, context: context)
         try caller.require(.admin, for: name)
+        try throttle(caller)
         var rooms: [String] = []
         if request.headers[.contentLength].flatMap(Int.init) ?? 0 > 0 || request.headers[.transferEncoding] != nil {
             let body = try await RequestBody.json(request, context: context)

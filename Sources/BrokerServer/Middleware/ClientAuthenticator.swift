@@ -1,26 +1,39 @@
 import BrokerCore
 import Foundation
 import BrokerSealing
-public import BrokerStorage
+import BrokerStorage
 import BrokerTLS
-public import Hummingbird
+import Hummingbird
 import NIOCore
 import NIOSSL
 
 /// Establishes the caller of every `/v1` request: an API key (`Authorization: Bearer`) or a TLS client
-/// certificate whose identity is registered. Anything else is 401, and failures are audited.
-public struct ClientAuthenticator: RouterMiddleware {
-    public typealias Context = BrokerRequestContext
+/// certificate whose identity is registered. Anything else is 401, and failures are audited. A remote
+/// address that keeps failing is turned away with 429 before its credentials are even looked at, so
+/// guessing gains nothing, until its bucket refills.
+struct ClientAuthenticator: RouterMiddleware {
+    typealias Context = BrokerRequestContext
 
     let clients: any ClientStore
     let audit: AuditLog
+    let failures: RateLimiter
 
-    public init(clients: any ClientStore, audit: AuditLog) {
-        self.clients = clients
-        self.audit = audit
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let source = context.channel?.remoteAddress?.ipAddress ?? "unknown"
+        if let wait = failures.exhausted(source) {
+            audit.record(AuditEvent(event: "auth.throttled", caller: nil, outcome: "denied", code: "rate_limited", detail: ["path": request.uri.path]))
+            throw BrokerErrorResponse(
+                .rateLimited("Too many failed authentications from this address; try again later."), headers: [.retryAfter: "\(max(1, Int(wait.rounded(.up))))"])
+        }
+        do {
+            return try await authenticate(request, context: context, next: next)
+        } catch let error as BrokerErrorResponse where error.status == .unauthorized {
+            _ = failures.take(source)
+            throw error
+        }
     }
 
-    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    private func authenticate(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
         if let authorization = request.headers[.authorization] {
             guard let key = Self.bearerToken(authorization) else {
