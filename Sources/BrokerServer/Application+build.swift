@@ -49,7 +49,8 @@ public func buildApplication(
     guard let certificate = configuration.tlsCertificatePath, let key = configuration.tlsKeyPath else {
         throw ConfigurationError("CREDBROKER_TLS_CERT and CREDBROKER_TLS_KEY must name the server's PEM certificate chain and key (`credbroker init` writes development ones)")
     }
-    let tls = try ServerTLSFiles.configuration(certificatePath: certificate, keyPath: key, clientCAPath: configuration.tlsClientCAPath)
+    let serverCertificate = try ReloadableServerCertificate(certificatePath: certificate, keyPath: key)
+    let tls = try ServerTLSFiles.configuration(certificate: serverCertificate, clientCAPath: configuration.tlsClientCAPath)
     let http = try configuration.upstreamHTTPClient()
     let verifier = try configuration.verifier(http: http)
     let webhooks = try configuration.webhookNotifier(http: http, logger: logger)
@@ -63,7 +64,18 @@ public func buildApplication(
         router: buildRouter(dependencies: dependencies),
         server: try .tls(tlsConfiguration: tls),
         configuration: .init(address: .hostname(configuration.listenHost, port: configuration.listenPort), serverName: "credbroker"),
-        services: [KeyringReloader(holder: keyring, pollInterval: configuration.keyringReloadInterval, listensForSIGHUP: listensForSIGHUP, logger: logger)],
+        services: [
+            KeyringReloader(
+                holder: keyring, pollInterval: configuration.keyringReloadInterval, listensForSIGHUP: listensForSIGHUP, logger: logger,
+                alsoOnSIGHUP: { [logger] in
+                    do {
+                        try serverCertificate.reload()
+                        logger.notice("TLS certificate reloaded", metadata: ["credbroker.certificate": "\(serverCertificate.certificatePath)"])
+                    } catch {
+                        logger.error("TLS certificate reload failed; keeping the one in use", metadata: ["credbroker.error": "\(error)"])
+                    }
+                })
+        ],
         onServerRunning: onServerRunning,
         logger: logger)
 }

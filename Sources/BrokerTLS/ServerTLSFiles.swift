@@ -3,10 +3,12 @@ public import NIOSSL
 /// Builds the server's TLS configuration from PEM files: TLS 1.2 at least, and client certificates
 /// requested (verified against `clientCAPath` when presented) only when a client CA is configured.
 public enum ServerTLSFiles {
-    public static func configuration(certificatePath: String, keyPath: String, clientCAPath: String?) throws -> TLSConfiguration {
-        let chain = try NIOSSLCertificate.fromPEMFile(certificatePath).map { NIOSSLCertificateSource.certificate($0) }
-        let key = try NIOSSLPrivateKey(file: keyPath, format: .pem)
-        var configuration = TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(key))
+    /// With `certificate`, each handshake serves its current pair, so `certificate.reload()` takes effect
+    /// for new connections without a restart.
+    public static func configuration(certificate: ReloadableServerCertificate, clientCAPath: String?) throws -> TLSConfiguration {
+        let (chain, key) = certificate.pair
+        var configuration = TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: key)
+        certificate.install(into: &configuration)
         configuration.minimumTLSVersion = .tlsv12
         if let clientCAPath {
             // Browser endpoints have no client certificate, so one is optional; one that is presented

@@ -6,18 +6,21 @@ import UnixSignals
 
 /// Keeps a running server's keyring current without a restart: reloads on SIGHUP and whenever the
 /// file changes (polled with `stat`, which also sees Kubernetes' symlink swaps of mounted Secrets).
-/// A keyring that fails to load is logged and the one in use is kept.
+/// A keyring that fails to load is logged and the one in use is kept. SIGHUP also runs
+/// `alsoOnSIGHUP` (the server certificate's reload), so one signal refreshes everything.
 public struct KeyringReloader: Service {
     let holder: KeyringHolder
     let pollInterval: Duration?
     let listensForSIGHUP: Bool
     let logger: Logger
+    let alsoOnSIGHUP: @Sendable () -> Void
 
-    public init(holder: KeyringHolder, pollInterval: Duration?, listensForSIGHUP: Bool = true, logger: Logger) {
+    public init(holder: KeyringHolder, pollInterval: Duration?, listensForSIGHUP: Bool = true, logger: Logger, alsoOnSIGHUP: @escaping @Sendable () -> Void = {}) {
         self.holder = holder
         self.pollInterval = pollInterval
         self.listensForSIGHUP = listensForSIGHUP
         self.logger = logger
+        self.alsoOnSIGHUP = alsoOnSIGHUP
     }
 
     public func run() async throws {
@@ -32,6 +35,7 @@ public struct KeyringReloader: Service {
                 group.addTask {
                     for await _ in await UnixSignalsSequence(trapping: .sighup) {
                         reload(because: "SIGHUP") { try holder.reload() }
+                        alsoOnSIGHUP()
                     }
                 }
             }
