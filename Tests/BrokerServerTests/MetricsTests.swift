@@ -55,4 +55,19 @@ import Testing
             #expect(try await session.call(.get, "/metrics", as: "ops").status == 200)
         }
     }
+
+    /// A caller's short X-Request-Id is echoed and appears in the broker's log line for it; one that
+    /// could forge log lines is replaced by a fresh id.
+    @Test func requestIdsAreEchoedAndLogged() async throws {
+        let fixture = try await BrokerFixture()
+        try await fixture.run { (session: BrokerSession) async throws in
+            let mine = try await session.http.request(.GET, "/healthz", headers: [("X-Request-Id", "portal-7f3a.1")])
+            #expect(mine.headers["X-Request-Id"].first == "portal-7f3a.1")
+            #expect(fixture.logs.text.contains("portal-7f3a.1"))
+            let forged = try await session.http.request(.GET, "/healthz", headers: [("X-Request-Id", "x\" status=200 evil=\"1")])
+            let replaced = try #require(forged.headers["X-Request-Id"].first)
+            #expect(!replaced.contains("evil") && !replaced.isEmpty)
+            #expect(try await session.http.request(.GET, "/v1/nothing").headers["X-Request-Id"].first != nil, "problem documents carry it too")
+        }
+    }
 }

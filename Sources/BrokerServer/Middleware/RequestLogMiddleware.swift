@@ -1,15 +1,23 @@
 import BrokerCore
+import Foundation
+import HTTPTypes
 public import Hummingbird
 import Logging
 
 /// One log line per request: method, path (never the query, which may carry a code or state),
-/// status and duration. Headers are not logged, so keys and cookies cannot leak.
+/// status and duration. Headers are not logged, so keys and cookies cannot leak. Every request has
+/// an id — the caller's `X-Request-Id` when it is a short token, else a fresh one — in every log
+/// line written for it and echoed in the answer, so a caller's report can be found in the logs.
 public struct RequestLogMiddleware<Context: RequestContext>: RouterMiddleware {
     public init() {}
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let start = ContinuousClock.now
-        let response = try await next(request, context)
+        var context = context
+        let id = request.headers[HTTPField.Name("X-Request-Id")!].flatMap(Self.acceptable) ?? Self.newID()
+        context.logger[metadataKey: "credbroker.request_id"] = "\(id)"
+        var response = try await next(request, context)
+        response.headers[HTTPField.Name("X-Request-Id")!] = id
         let elapsed = ContinuousClock.now - start
         context.logger.info(
             "request",
@@ -20,5 +28,15 @@ public struct RequestLogMiddleware<Context: RequestContext>: RouterMiddleware {
                 "credbroker.duration_ms": "\(elapsed.wholeMilliseconds)",
             ])
         return response
+    }
+
+    /// At most 64 characters of `[A-Za-z0-9._-]`: anything else could forge log lines.
+    static func acceptable(_ id: String) -> String? {
+        guard (1...64).contains(id.utf8.count), id.utf8.allSatisfy({ $0 < 128 && (isalnum(Int32($0)) != 0 || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-")) }) else { return nil }
+        return id
+    }
+
+    static func newID() -> String {
+        String(UInt64.random(in: 0...UInt64.max), radix: 16)
     }
 }
