@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# The hot path against the machine's ceiling: cached token hand-outs from `credbroker demo`
+# (authentication, policy, cache lookup, audit line, JSON) measured with wrk over TLS keep-alive, and
+# in the same run nginx serving a static body of the same size over TLS with the same certificate,
+# the same connections and duration. Prints req/s, p50, p99 and the ratio.
+# Usage: scripts/bench-hot-path.sh   (CONNECTIONS=64 DURATION=10s THREADS=2 to change)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+connections=${CONNECTIONS:-64}
+duration=${DURATION:-10s}
+threads=${THREADS:-2}
+
+missing=()
+for tool in nginx wrk curl; do command -v "$tool" >/dev/null || missing+=("$tool"); done
+if ((${#missing[@]})); then
+    [[ $(id -u) -eq 0 ]] || { echo "bench-hot-path: install ${missing[*]} (as root: apt-get install nginx wrk curl)" >&2; exit 1; }
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx wrk curl >/dev/null
+fi
+swift build -c release --product credbroker >/dev/null
+binary="$(swift build -c release --show-bin-path)/credbroker"
+
+work=$(mktemp -d)
+demo_pid="" nginx_pid=""
+cleanup() {
+    [[ -n $nginx_pid ]] && kill "$nginx_pid" 2>/dev/null || true
+    [[ -n $demo_pid ]] && kill "$demo_pid" 2>/dev/null && wait "$demo_pid" 2>/dev/null || true
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+"$binary" demo --port 0 >"$work/demo.out" 2>&1 &
+demo_pid=$!
+for _ in $(seq 1 300); do grep -q '^export CB=' "$work/demo.out" && break; sleep 0.1; done
+eval "$(grep '^export CB=' "$work/demo.out")"
+data=$(dirname "$CA")
+token_url="$CB/v1/integrations/fmis/token"
+body=$(curl -sf --cacert "$CA" -H "Authorization: Bearer $CONSUMER" -X POST "$token_url")
+size=${#body}
+
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+mkdir -p "$work/nginx"
+printf '%*s' "$size" '' | tr ' ' 'x' >"$work/static.txt"
+cat >"$work/nginx/nginx.conf" <<CONF
+user root;
+worker_processes auto;
+daemon off;
+pid $work/nginx/nginx.pid;
+error_log $work/nginx/error.log warn;
+events { worker_connections 4096; }
+http {
+    access_log off;
+    keepalive_requests 1000000;
+    keepalive_timeout 120s;
+    server {
+        listen 127.0.0.1:$port ssl;
+        ssl_certificate $data/server.pem;
+        ssl_certificate_key $data/server-key.pem;
+        ssl_protocols TLSv1.2 TLSv1.3;
+        location / { default_type application/json; return 200 '$(cat "$work/static.txt")'; }
+    }
+}
+CONF
+nginx -c "$work/nginx/nginx.conf" -p "$work/nginx" &
+nginx_pid=$!
+sleep 1
+
+cat >"$work/post.lua" <<LUA
+wrk.method = "POST"
+wrk.headers["Authorization"] = "Bearer $CONSUMER"
+LUA
+
+run() { wrk -t"$threads" -c"$connections" -d"$duration" --latency -s "$work/post.lua" "$1"; }
+summary() {
+    local rate p50 p99
+    rate=$(awk '/^Requests\/sec:/ {print $2}' "$1")
+    p50=$(awk '$1 == "50%" {print $2}' "$1")
+    p99=$(awk '$1 == "99%" {print $2}' "$1")
+    printf '%-34s %10s req/s   p50 %8s   p99 %8s\n' "$2" "$rate" "$p50" "$p99"
+}
+run "$token_url" >"$work/broker.txt"
+run "https://127.0.0.1:$port/token" >"$work/nginx.txt"
+
+echo "wrk -t$threads -c$connections -d$duration over TLS keep-alive, ${size}-byte bodies, $(nproc) cores:"
+summary "$work/nginx.txt" "nginx (static body, same cert)"
+summary "$work/broker.txt" "credbroker POST …/token (cached)"
+awk -v b="$(awk '/^Requests\/sec:/ {print $2}' "$work/broker.txt")" -v n="$(awk '/^Requests\/sec:/ {print $2}' "$work/nginx.txt")" \
+    'BEGIN { printf "credbroker / nginx throughput: %.2fx\n", b / n }'
+grep -h "Non-2xx\|Socket errors" "$work/broker.txt" "$work/nginx.txt" || true
