@@ -1,10 +1,10 @@
-import BrokerTokens
-import Logging
-import BrokerUpstreams
 import BrokerCore
 import BrokerSealing
 import BrokerStorage
+import BrokerTokens
+import BrokerUpstreams
 import Foundation
+import Logging
 
 /// A linked Google grant's end: revoke it at Google (so it stops counting against the account's
 /// refresh-token cap and cannot be used by anyone holding a copy), then forget it here.

@@ -1,10 +1,10 @@
-import BrokerTokens
-import Logging
 import BrokerCore
 import BrokerSealing
 import BrokerStorage
+import BrokerTokens
 import BrokerUpstreams
 import Foundation
+import Logging
 
 /// The callback's work once `state` and the browser checked out: exchange the code, prove who signed
 /// in (the ID token), enforce the integration's guards, then seal and store the refresh token. Any

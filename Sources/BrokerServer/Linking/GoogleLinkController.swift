@@ -1,5 +1,3 @@
-import BrokerTokens
-import Logging
 import BrokerCore
 import BrokerSealing
 import BrokerStorage

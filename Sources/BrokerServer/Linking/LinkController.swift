@@ -1,9 +1,7 @@
-import BrokerTokens
-import Logging
-import BrokerUpstreams
 import BrokerCore
 import BrokerSealing
 import BrokerStorage
+import BrokerUpstreams
 import Foundation
 import Hummingbird
 

@@ -1,6 +1,3 @@
-import BrokerTokens
-import Logging
-import BrokerUpstreams
 import BrokerCore
 import BrokerSealing
 import Crypto
