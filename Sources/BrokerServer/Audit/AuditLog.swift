@@ -59,6 +59,8 @@ public final class AuditLog: Sendable {
 
     /// RFC 3339 with milliseconds, UTC.
     static func timestamp(_ date: Date) -> String {
-        date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+        timestampStyle.format(date)
     }
+
+    private static let timestampStyle = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
 }

@@ -1,5 +1,6 @@
 import Foundation
 public import Prometheus
+import Synchronization
 
 /// The broker's Prometheus metrics, one registry per broker (not swift-metrics' process-wide
 /// bootstrap: tests run several brokers in one process). Every label value comes from a closed set
@@ -11,19 +12,36 @@ public final class BrokerMetrics: Sendable {
         .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2.5), .seconds(5), .seconds(15),
     ]
 
+    /// Request metric handles by (route, method, status): the registry's own lookup builds label
+    /// strings on every call, which the hot path should not pay.
+    private struct RequestKey: Hashable {
+        let route: String
+        let method: String
+        let status: Int
+    }
+    private let requestHandles = Mutex<[RequestKey: (Counter, DurationHistogram)]>([:])
+
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.registry = registry
     }
 
     func request(route: String, method: String, status: Int, duration: Duration) {
-        registry.makeCounter(
-            descriptor: .init(namespace: "credbroker", metricName: "http_requests", unitName: "total", helpText: "HTTP requests by route template, method and status"),
-            labels: [("route", route), ("method", method), ("status", String(status))]
-        ).increment()
-        registry.makeDurationHistogram(
-            descriptor: .init(namespace: "credbroker", metricName: "http_request_duration", unitName: "seconds", helpText: "HTTP request latency by route template"),
-            labels: [("route", route), ("method", method)], buckets: Self.latencyBuckets
-        ).record(duration)
+        let key = RequestKey(route: route, method: method, status: status)
+        let (counter, histogram) = requestHandles.withLock { handles in
+            if let existing = handles[key] { return existing }
+            let made = (
+                registry.makeCounter(
+                    descriptor: .init(namespace: "credbroker", metricName: "http_requests", unitName: "total", helpText: "HTTP requests by route template, method and status"),
+                    labels: [("route", route), ("method", method), ("status", String(status))]),
+                registry.makeDurationHistogram(
+                    descriptor: .init(namespace: "credbroker", metricName: "http_request_duration", unitName: "seconds", helpText: "HTTP request latency by route template"),
+                    labels: [("route", route), ("method", method)], buckets: Self.latencyBuckets)
+            )
+            handles[key] = made
+            return made
+        }
+        counter.increment()
+        histogram.record(duration)
     }
 
     /// `result`: `cache_hit`, `fetched` (from the provider or the shared store) or `failed`.
