@@ -66,7 +66,7 @@ public struct Verifier: Sendable {
         let response: UpstreamResponse
         do {
             response = try await microsoft.requestToken(settings, secrets: secrets)
-        } catch UpstreamError.other(let reason) where settings.auth == .certificate {
+        } catch UpstreamError.unusableCredentials(let reason) {
             return result(.invalidClient, "The certificate or private key cannot be used: \(reason).", hint: "Upload the app's certificate (PEM) and its RSA private key.",
                 fields: ["certificate": "unchecked", "private_key": "invalid", "tenant": "unchecked", "client_id": "unchecked"])
         } catch {
@@ -164,7 +164,7 @@ public struct Verifier: Sendable {
                 guard let privateKey = secrets[.privateKey] else { return result(.invalidCredentials, "No private key is stored.", hint: "Upload the service account's private key.", fields: ["private_key": "invalid"]) }
                 response = try await google.serviceAccountToken(settings, privateKey: privateKey, scopes: settings.scopes, now: now())
             }
-        } catch UpstreamError.other(let reason) {
+        } catch UpstreamError.unusableCredentials(let reason) {
             return result(.invalidCredentials, "The Google credentials cannot be used: \(reason).", hint: "Upload the private_key from the service account's JSON key file.", fields: ["private_key": "invalid"])
         } catch {
             return transportFailure(error, provider: "Google", inputs: inputs)

@@ -245,6 +245,15 @@ import Testing
             #expect(rejected.json["code"] as? String == "invalid_credentials", "\(rejected.text)")
 
             #expect(try await session.call(.post, "/v1/integrations/sa/link").code == "wrong_kind")
+
+            // A stored key that is not an RSA key is the credentials' fault, not Google's: 502 and needs_attention.
+            var unusable = body("broken-key", subject: "rooms@corp.example")
+            unusable["secrets"] = ["private_key": TestPEM.privateKey("AAAAAAAA")]
+            #expect(try await session.call(.post, "/v1/integrations", body: unusable).status == 201)
+            let refused = try await session.call(.post, "/v1/integrations/broken-key/token", as: "consumer")
+            #expect(refused.status == 502, "\(refused.text)")
+            #expect(refused.code == "credentials_rejected")
+            #expect(try await session.call(.get, "/v1/integrations/broken-key").json["status"] as? String == "needs_attention")
         }
         await harness.standIns.stop()
     }

@@ -70,7 +70,7 @@ struct EWSPassThroughController {
         case .tls: .upstreamRefused("Exchange's TLS certificate for '\(name)' is not trusted; set its ca_certificate.")
         case .refusedTarget: .upstreamRefused("The broker refuses to call the EWS URL of '\(name)'.")
         case .responseTooLarge(let limit): .upstreamRefused("Exchange answered with more than \(limit / 1024 / 1024) MiB.")
-        case .other: .upstreamUnavailable("Calling Exchange for '\(name)' failed.")
+        case .unusableCredentials, .other: .upstreamUnavailable("Calling Exchange for '\(name)' failed.")
         }
     }
 

@@ -45,10 +45,9 @@ struct UpstreamTokenSource: Sendable {
             throw error
         } catch UpstreamError.timeout {
             throw .timeout(message: "The provider did not answer in time.")
+        } catch UpstreamError.unusableCredentials(let reason) {
+            throw .credentialsRejected(code: "invalid_client", message: "The stored credentials cannot be used: \(reason).")
         } catch let error as UpstreamError {
-            if case .other(let reason) = error, case .office365 = integration.settings {
-                throw .credentialsRejected(code: "invalid_client", message: "The certificate or private key cannot be used: \(reason).")
-            }
             throw .unavailable(message: "The provider cannot be reached (\(Self.kind(of: error))).", retryAfter: nil)
         } catch {
             throw .unavailable(message: "The provider call failed.", retryAfter: nil)
@@ -153,7 +152,7 @@ struct UpstreamTokenSource: Sendable {
         case .refusedTarget: "refused target"
         case .responseTooLarge: "answer too large"
         case .timeout: "timeout"
-        case .other: "error"
+        case .unusableCredentials, .other: "error"
         }
     }
 }

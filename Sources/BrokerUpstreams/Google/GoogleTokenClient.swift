@@ -44,13 +44,13 @@ public struct GoogleTokenClient: Sendable {
 
     /// Domain-wide delegation: a JWT signed RS256 with the service account's key, impersonating `subject`.
     public func serviceAccountToken(_ settings: GoogleSettings, privateKey: SecretValue, scopes: [String], now: Date = Date()) async throws -> UpstreamResponse {
-        guard let clientEmail = settings.clientEmail, let subject = settings.subject else { throw UpstreamError.other("client_email and subject are required") }
+        guard let clientEmail = settings.clientEmail, let subject = settings.subject else { throw UpstreamError.unusableCredentials("client_email and subject are required") }
         let endpoint = try await discovery.endpoints().tokenEndpoint
         let key: JWTKit.Insecure.RSA.PrivateKey
         do {
             key = try JWTKit.Insecure.RSA.PrivateKey(pem: privateKey.revealUTF8())
         } catch {
-            throw UpstreamError.other("the private key is not an RSA key in PEM (the private_key of the JSON key file)")
+            throw UpstreamError.unusableCredentials("the private key is not an RSA key in PEM (the private_key of the JSON key file)")
         }
         let keys = await JWTKeyCollection().add(rsa: key, digestAlgorithm: .sha256)
         let claims = ServiceAccountClaims(

@@ -10,6 +10,9 @@ public enum UpstreamError: Error, Sendable, Equatable, CustomStringConvertible {
     case responseTooLarge(limit: Int)
     /// The target is not an https URL, or resolves to a link-local or cloud-metadata address.
     case refusedTarget(String)
+    /// Credential material the broker holds cannot be used (a private key or certificate that is not
+    /// valid PEM, or missing): the credentials are wrong, not the provider.
+    case unusableCredentials(String)
     case other(String)
 
     public var description: String {
@@ -19,7 +22,7 @@ public enum UpstreamError: Error, Sendable, Equatable, CustomStringConvertible {
         case .tls(let detail): "TLS failed: \(detail)"
         case .responseTooLarge(let limit): "response larger than \(limit) bytes"
         case .refusedTarget(let detail): "refused target: \(detail)"
-        case .other(let detail): detail
+        case .unusableCredentials(let detail), .other(let detail): detail
         }
     }
 }

@@ -20,12 +20,12 @@ public enum ClientAssertion {
 
     /// Signs an assertion for `clientID` at `tokenEndpoint` with the PEM private key matching `certificatePEM`.
     public static func make(clientID: String, tokenEndpoint: String, certificatePEM: String, privateKey: SecretValue, now: Date = Date()) async throws -> String {
-        guard let der = firstCertificateDER(certificatePEM) else { throw UpstreamError.other("the certificate is not PEM") }
+        guard let der = firstCertificateDER(certificatePEM) else { throw UpstreamError.unusableCredentials("the certificate is not PEM") }
         let key: JWTKit.Insecure.RSA.PrivateKey
         do {
             key = try JWTKit.Insecure.RSA.PrivateKey(pem: privateKey.revealUTF8())
         } catch {
-            throw UpstreamError.other("the private key is not an RSA key in PEM (PKCS#8 or PKCS#1)")
+            throw UpstreamError.unusableCredentials("the private key is not an RSA key in PEM (PKCS#8 or PKCS#1)")
         }
         let keys = await JWTKeyCollection().add(pss: key, digestAlgorithm: .sha256)
         var header = JWTHeader()

@@ -29,7 +29,7 @@ public struct MicrosoftTokenClient: Sendable {
             fields += [("grant_type", "client_credentials"), ("client_secret", secrets[.clientSecret]?.revealUTF8() ?? "")]
         case .certificate:
             guard let certificate = settings.certificate, let privateKey = secrets[.privateKey] else {
-                throw UpstreamError.other("certificate sign-in needs the certificate and its private key")
+                throw UpstreamError.unusableCredentials("certificate sign-in needs the certificate and its private key")
             }
             let assertion = try await ClientAssertion.make(clientID: settings.clientID, tokenEndpoint: tokenEndpoint(settings), certificatePEM: certificate, privateKey: privateKey)
             fields += [
