@@ -7,34 +7,38 @@ public import Logging
 
 /// What the routes need, already built: `serve`, `demo` and the tests hand the same shape to `buildRouter`.
 public struct BrokerDependencies: Sendable {
-    public var integrations: any IntegrationStore
-    public var clients: any ClientStore
+    public let integrations: any IntegrationStore
+    public let clients: any ClientStore
     /// Link G Suite sessions (the same store as `integrations` for SQLite).
-    public var linkSessions: any LinkSessionStore
-    /// Access tokens sealed in the store, for restarts and the other replicas.
-    public var cachedTokens: any TokenStore
+    public let linkSessions: any LinkSessionStore
     /// Where browsers reach the broker and where they may be sent back to.
     public var link: LinkSettings
-    public var keyring: KeyringHolder
-    public var audit: AuditLog
-    public var verifier: Verifier
-    public var http: UpstreamHTTPClient
+    public let keyring: KeyringHolder
+    public let audit: AuditLog
+    public let verifier: Verifier
+    public let http: UpstreamHTTPClient
     /// Cached access tokens, shared by every request of this process.
-    public var tokens: TokenCache
+    public let tokens: TokenCache
     /// Verifications per client (each sends credentials upstream).
-    var verifyLimiter: RateLimiter
+    let verifyLimiter: RateLimiter
     /// Failed authentications per remote address.
-    var authFailureLimiter: RateLimiter
+    let authFailureLimiter: RateLimiter
     /// This broker's Prometheus registry.
-    public var metrics: BrokerMetrics
+    public let metrics: BrokerMetrics
     /// Whether `/metrics` needs an ops client.
     public var metricsAuth: BrokerConfiguration.MetricsAuth
     /// Retries and per-provider circuit breakers around token fetches.
-    public var resilience: UpstreamResilience
+    public let resilience: UpstreamResilience
     /// Status-change events for the configured receivers.
-    public var webhooks: WebhookNotifier
-    public var now: @Sendable () -> Date
-    public var logger: Logger
+    public let webhooks: WebhookNotifier
+    public let now: @Sendable () -> Date
+    public let logger: Logger
+    /// Opens and seals under the current keyring (built once: the hot path must not rebuild it).
+    public let sealer: EnvelopeSealer
+    /// Tokens sealed in the store, as the token path and unlink see them.
+    let persistedTokens: PersistedTokens
+    /// How a token is had when the in-memory cache has none.
+    let freshTokens: FreshTokens
 
     public init(
         integrations: any IntegrationBackingStore, clients: any ClientStore, keyring: KeyringHolder, audit: AuditLog, http: UpstreamHTTPClient, verifier: Verifier,
@@ -50,7 +54,6 @@ public struct BrokerDependencies: Sendable {
         // The hot path's reads (callers, integrations) are served from memory for a second or two.
         self.integrations = CachingIntegrationStore(integrations)
         self.linkSessions = integrations
-        self.cachedTokens = integrations
         self.link = link
         self.clients = CachingClientStore(clients)
         self.keyring = keyring
@@ -61,17 +64,15 @@ public struct BrokerDependencies: Sendable {
         self.webhooks = webhooks ?? WebhookNotifier(urls: [], secret: nil, http: http, logger: logger)
         self.now = now
         self.logger = logger
-    }
-
-    public var sealer: EnvelopeSealer { keyring.sealer }
-
-    var persistedTokens: PersistedTokens {
-        PersistedTokens(store: cachedTokens, sealer: sealer, logger: logger, now: now)
-    }
-
-    var tokenSource: UpstreamTokenSource {
-        UpstreamTokenSource(
-            store: integrations, sealer: sealer, microsoft: verifier.microsoft, oauth2: verifier.oauth2, google: verifier.google, now: now)
+        let sealer = keyring.sealer
+        self.sealer = sealer
+        let persisted = PersistedTokens(store: integrations, sealer: sealer, logger: logger, now: now)
+        self.persistedTokens = persisted
+        self.freshTokens = FreshTokens(
+            persisted: persisted,
+            source: UpstreamTokenSource(
+                store: self.integrations, sealer: sealer, microsoft: verifier.microsoft, oauth2: verifier.oauth2, google: verifier.google, now: now),
+            resilience: self.resilience, metrics: self.metrics)
     }
 }
 

@@ -39,30 +39,15 @@ struct TokenController {
         // Every change of settings or secrets (a PATCH) sets updatedAt; status updates do not. So it
         // versions the credentials without hashing anything on the hot path.
         let key = TokenCache.Key(integration: name, scopes: scopes, credentials: String(integration.updatedAt.timeIntervalSince1970))
-        let source = dependencies.tokenSource
-        let resilience = dependencies.resilience
-        let persisted = dependencies.persistedTokens
-        let metrics = dependencies.metrics
+        let fresh = dependencies.freshTokens
         // A stored token must be fresher than the refresh-ahead window, so a background refresh never
         // just re-reads the token it is replacing.
         let storedLifetime = max(TimeInterval(minimumTTL), dependencies.tokens.refreshAhead + 60)
+        let metrics = dependencies.metrics
         let issued: (token: AccessToken, cached: Bool)
         do {
             issued = try await dependencies.tokens.token(for: key, minimumTTL: TimeInterval(minimumTTL)) { key throws(TokenFetchError) in
-                if let stored = await persisted.load(key, minimumLifetime: storedLifetime) { return stored }
-                let token = try await resilience.run(upstream: source.upstream(for: integration)) { () throws(TokenFetchError) in
-                    let started = ContinuousClock.now
-                    do throws(TokenFetchError) {
-                        let token = try await source.fetch(integration, scopes: key.scopes)
-                        metrics.upstream(provider: integration.kind.rawValue, outcome: "ok", duration: ContinuousClock.now - started)
-                        return token
-                    } catch {
-                        metrics.upstream(provider: integration.kind.rawValue, outcome: Self.outcome(of: error), duration: ContinuousClock.now - started)
-                        throw error
-                    }
-                }
-                await persisted.save(token, for: key)
-                return token
+                try await fresh.token(for: integration, key: key, storedLifetime: storedLifetime)
             }
         } catch {
             metrics.token(result: "failed")
@@ -131,17 +116,6 @@ struct TokenController {
         }
     }
 
-    /// A closed set of failure classes for metrics labels.
-    static func outcome(of error: TokenFetchError) -> String {
-        switch error {
-        case .credentialsRejected: "rejected"
-        case .needsRelink: "needs_relink"
-        case .unavailable: "unavailable"
-        case .timeout: "timeout"
-        case .noTokens: "no_tokens"
-        }
-    }
-
     static func retryHeaders(for error: TokenFetchError) -> HTTPFields {
         if case .unavailable(_, let retryAfter) = error { return [.retryAfter: "\(retryAfter ?? 5)"] }
         return [:]
@@ -149,22 +123,28 @@ struct TokenController {
 
     private func recordFailure(_ error: TokenFetchError, on integration: Integration) async {
         if case .noTokens = error { return }
-        var updated = integration
-        updated.status = error.needsAttention ? .needsAttention : .failing
-        updated.lastError = LastError(code: Self.problem(for: error).code, message: error.message, at: dependencies.now())
-        if let stored = try? await dependencies.integrations.update(updated, expectedRevision: integration.revision, secrets: [:], removing: []) {
-            dependencies.webhooks.statusChanged(from: integration, to: stored, at: dependencies.now())
+        let lastError = LastError(code: Self.problem(for: error).code, message: error.message, at: dependencies.now())
+        await record(on: integration) { updated in
+            updated.status = error.needsAttention ? .needsAttention : .failing
+            updated.lastError = lastError
         }
     }
 
     private func recordSuccess(on integration: Integration, at now: Date) async {
+        await record(on: integration) { updated in
+            updated.status = .ok
+            updated.lastError = nil
+            updated.lastTokenAt = now
+            updated.lastUsedAt = now
+        }
+    }
+
+    /// Health bookkeeping: best effort (a concurrent change wins) and a webhook when the status moved.
+    private func record(on integration: Integration, _ change: (inout Integration) -> Void) async {
         var updated = integration
-        updated.status = .ok
-        updated.lastError = nil
-        updated.lastTokenAt = now
-        updated.lastUsedAt = now
+        change(&updated)
         if let stored = try? await dependencies.integrations.update(updated, expectedRevision: integration.revision, secrets: [:], removing: []) {
-            dependencies.webhooks.statusChanged(from: integration, to: stored, at: now)
+            dependencies.webhooks.statusChanged(from: integration, to: stored, at: dependencies.now())
         }
     }
 
