@@ -74,11 +74,7 @@ public struct Verifier: Sendable {
         }
         if let token = TokenEndpointResponse(response) {
             var verified = result(.ok, "Office 365 accepted the credentials\(settings.account.map { " for \($0)" } ?? "").", fields: Dictionary(uniqueKeysWithValues: inputs.map { ($0, "ok") }), upstream: .init(status: response.status))
-            if !rooms.isEmpty {
-                var access: [String: RoomAccess] = [:]
-                for room in rooms { access[room] = await graph.access(to: room, accessToken: token.accessToken) ?? .noAccess }
-                verified.rooms = access
-            }
+            verified.rooms = await graph.access(to: rooms, accessToken: token.accessToken)
             return verified
         }
         if let throttled = throttling(response, provider: "Office 365") { return throttled }
@@ -172,11 +168,7 @@ public struct Verifier: Sendable {
         if let token = TokenEndpointResponse(response) {
             let who = settings.subject ?? settings.expectedAccount
             var verified = result(.ok, "Google issued a token\(who.map { " for \($0)" } ?? "").", fields: Dictionary(uniqueKeysWithValues: inputs.map { ($0, "ok") }), upstream: .init(status: response.status))
-            if !rooms.isEmpty {
-                var access: [String: RoomAccess] = [:]
-                for room in rooms { access[room] = await googleCalendar.access(to: room, accessToken: token.accessToken) ?? .noAccess }
-                verified.rooms = access
-            }
+            verified.rooms = await googleCalendar.access(to: rooms, accessToken: token.accessToken)
             return verified
         }
         if let throttled = throttling(response, provider: "Google") { return throttled }

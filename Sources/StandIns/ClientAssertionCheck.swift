@@ -19,8 +19,7 @@ enum ClientAssertionCheck {
 
     static func isValid(_ assertion: String, certificatePEM: String, clientID: String, tenant: String) async -> Bool {
         guard let header = header(of: assertion), let der = certificateDER(certificatePEM) else { return false }
-        let thumbprint = Data(SHA256.hash(data: der)).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+        let thumbprint = Data(SHA256.hash(data: der)).base64URL
         guard header["x5t#S256"] as? String == thumbprint else { return false }
         do {
             let key = try JWTKit.Insecure.RSA.PublicKey(certificatePEM: certificatePEM)
@@ -39,10 +38,7 @@ enum ClientAssertionCheck {
     }
 
     private static func header(of token: String) -> [String: Any]? {
-        guard let first = token.split(separator: ".").first else { return nil }
-        var base64 = first.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        while base64.count % 4 != 0 { base64 += "=" }
-        guard let data = Data(base64Encoded: base64) else { return nil }
+        guard let data = StandInHTTP.jwtPart(token, 0) else { return nil }
         return (try? JSONSerialization.jsonObject(with: data)) as? [String: Any]
     }
 

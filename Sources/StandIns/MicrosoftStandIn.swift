@@ -153,12 +153,7 @@ public final class MicrosoftStandIn: Sendable {
     }
 
     static func decodeForm(_ body: String) -> [String: String] {
-        var result: [String: String] = [:]
-        for pair in body.split(separator: "&") {
-            let parts = pair.split(separator: "=", maxSplits: 1).map { String($0).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? "" }
-            result[parts[0]] = parts.count > 1 ? parts[1] : ""
-        }
-        return result
+        Dictionary(StandInHTTP.formPairs(body), uniquingKeysWith: { $1 })
     }
 }
 

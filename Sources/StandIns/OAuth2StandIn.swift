@@ -33,15 +33,7 @@ public final class OAuth2StandIn: Sendable {
         control.record("/oauth/token", body: body)
         if let fault = try await StandInHTTP.applyFault(control) { return fault }
         let form = MicrosoftStandIn.decodeForm(body)
-        var clientID = form["client_id"]
-        var secret = form["client_secret"]
-        if let authorization = request.headers[.authorization], authorization.hasPrefix("Basic "),
-            let decoded = Data(base64Encoded: String(authorization.dropFirst(6))).map({ String(decoding: $0, as: UTF8.self) }),
-            let colon = decoded.firstIndex(of: ":")
-        {
-            clientID = String(decoded[..<colon]).removingPercentEncoding
-            secret = String(decoded[decoded.index(after: colon)...]).replacingOccurrences(of: "+", with: " ").removingPercentEncoding
-        }
+        let (clientID, secret) = StandInHTTP.clientCredentials(request, form: form)
         guard form["grant_type"] == "client_credentials" else {
             return StandInHTTP.json(["error": "unsupported_grant_type"], status: .badRequest)
         }

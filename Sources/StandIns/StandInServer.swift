@@ -82,7 +82,46 @@ enum StandInHTTP {
         }
     }
 
+    /// The client ID and secret of a token request: HTTP Basic (each part form-encoded, RFC 6749
+    /// §2.3.1) when present, else the `client_id` / `client_secret` form fields.
+    static func clientCredentials(_ request: Request, form: [String: String]) -> (id: String?, secret: String?) {
+        guard let authorization = request.headers[.authorization], authorization.hasPrefix("Basic "),
+            let decoded = Data(base64Encoded: String(authorization.dropFirst(6))).map({ String(decoding: $0, as: UTF8.self) }),
+            let colon = decoded.firstIndex(of: ":")
+        else { return (form["client_id"], form["client_secret"]) }
+        func formDecoded(_ part: Substring) -> String? { String(part).replacingOccurrences(of: "+", with: " ").removingPercentEncoding }
+        return (formDecoded(decoded[..<colon]), formDecoded(decoded[decoded.index(after: colon)...]))
+    }
+
+    /// `application/x-www-form-urlencoded` pairs in order (a key may repeat, as checkbox fields do).
+    static func formPairs(_ body: String) -> [(String, String)] {
+        body.split(separator: "&").map { pair in
+            let parts = pair.split(separator: "=", maxSplits: 1).map { String($0).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? "" }
+            return (parts[0], parts.count > 1 ? parts[1] : "")
+        }
+    }
+
+    /// The payload of a JWS part (`header.payload.signature`), base64url-decoded, unverified.
+    static func jwtPart(_ token: String, _ index: Int) -> Data? {
+        let parts = token.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 3 else { return nil }
+        return Data(base64URL: String(parts[index]))
+    }
+
     static func newToken(_ prefix: String) -> String {
         "\(prefix)-" + UUID().uuidString.lowercased()
+    }
+}
+
+extension Data {
+    /// Unpadded base64url (RFC 4648 §5), as JWTs and PKCE use it.
+    var base64URL: String {
+        base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+    }
+
+    init?(base64URL text: String) {
+        var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        while base64.count % 4 != 0 { base64 += "=" }
+        self.init(base64Encoded: base64)
     }
 }

@@ -151,7 +151,8 @@ struct IntegrationController {
 
     // MARK: Helpers
 
-    private func load(_ request: Request, context: BrokerRequestContext) async throws -> (Caller, Integration) {
+    /// The caller and the integration the path names, for an admin allowed to reach it; 404 otherwise.
+    func load(_ request: Request, context: BrokerRequestContext) async throws -> (Caller, Integration) {
         let caller = try context.requireCaller()
         let name = try Self.name(request, context: context)
         // The pattern check comes first, so a caller cannot learn which names exist outside its scope.

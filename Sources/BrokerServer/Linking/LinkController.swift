@@ -66,14 +66,9 @@ struct LinkController {
     }
 
     private func loadGoogleOAuth(_ request: Request, context: BrokerRequestContext) async throws -> (Caller, Integration) {
-        let caller = try context.requireCaller()
-        let name = try IntegrationController.name(request, context: context)
-        try caller.require(.admin, for: name)
-        guard let integration = try await dependencies.integrations.integration(named: name) else {
-            throw BrokerErrorResponse(.integrationNotFound(name.rawValue))
-        }
+        let (caller, integration) = try await IntegrationController(dependencies: dependencies).load(request, context: context)
         guard case .google(let google) = integration.settings, google.auth == .oauth else {
-            throw BrokerErrorResponse(.notLinkable(name, kind: integration.kind))
+            throw BrokerErrorResponse(.notLinkable(integration.name, kind: integration.kind))
         }
         return (caller, integration)
     }

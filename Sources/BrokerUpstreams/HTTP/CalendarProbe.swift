@@ -25,6 +25,14 @@ public struct CalendarProbe: Sendable {
         CalendarProbe(http: http, base: base) { "/calendar/v3/calendars/\($0)" }
     }
 
+    /// Each room's access, an unclear answer counting as no_access; nil when no rooms were asked about.
+    public func access(to rooms: [String], accessToken: String) async -> [String: RoomAccess]? {
+        guard !rooms.isEmpty else { return nil }
+        var access: [String: RoomAccess] = [:]
+        for room in rooms { access[room] = await self.access(to: room, accessToken: accessToken) ?? .noAccess }
+        return access
+    }
+
     /// ok, no_access or not_found; nil when the answer says neither (the caller decides).
     public func access(to room: String, accessToken: String) async -> RoomAccess? {
         let encoded = room.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/"))) ?? room

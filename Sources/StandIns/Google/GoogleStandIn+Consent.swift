@@ -45,9 +45,8 @@ extension GoogleStandIn {
         let body = try await StandInHTTP.body(request)
         var fields: [String: String] = [:]
         var grantedScopes: [String] = []
-        for pair in body.split(separator: "&") {
-            let parts = pair.split(separator: "=", maxSplits: 1).map { String($0).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? "" }
-            if parts[0] == "scope" { grantedScopes.append(parts.count > 1 ? parts[1] : "") } else { fields[parts[0]] = parts.count > 1 ? parts[1] : "" }
+        for (key, value) in StandInHTTP.formPairs(body) {
+            if key == "scope" { grantedScopes.append(value) } else { fields[key] = value }
         }
         guard let redirectURI = fields["redirect_uri"], state.withLock({ $0.redirectURIs.contains(redirectURI) }) else {
             return Self.page(title: "Error 400: redirect_uri_mismatch", body: "<p>Unknown redirect URI.</p>", status: .badRequest)

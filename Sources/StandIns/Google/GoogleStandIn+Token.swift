@@ -37,15 +37,7 @@ extension GoogleStandIn {
         if let fault = try await StandInHTTP.applyFault(control) { return fault }
         let form = MicrosoftStandIn.decodeForm(body)
         if form["grant_type"] == Self.jwtBearer { return await serviceAccountToken(form) }
-        var client = form["client_id"]
-        var secret = form["client_secret"]
-        if let authorization = request.headers[.authorization], authorization.hasPrefix("Basic "),
-            let decoded = Data(base64Encoded: String(authorization.dropFirst(6))).map({ String(decoding: $0, as: UTF8.self) }),
-            let colon = decoded.firstIndex(of: ":")
-        {
-            client = String(decoded[..<colon]).removingPercentEncoding
-            secret = String(decoded[decoded.index(after: colon)...]).removingPercentEncoding
-        }
+        let (client, secret) = StandInHTTP.clientCredentials(request, form: form)
         guard client == clientID, secret == clientSecret else {
             return StandInHTTP.json(["error": "invalid_client", "error_description": "The OAuth client was not found."], status: .unauthorized)
         }
@@ -194,11 +186,6 @@ extension GoogleStandIn {
     }
 
     private static func unverifiedClaims(_ jwt: String) -> AssertionClaims? {
-        let parts = jwt.split(separator: ".")
-        guard parts.count == 3 else { return nil }
-        var base64 = parts[1].replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        while base64.count % 4 != 0 { base64 += "=" }
-        guard let data = Data(base64Encoded: base64) else { return nil }
-        return try? JSONDecoder().decode(AssertionClaims.self, from: data)
+        StandInHTTP.jwtPart(jwt, 1).flatMap { try? JSONDecoder().decode(AssertionClaims.self, from: $0) }
     }
 }
