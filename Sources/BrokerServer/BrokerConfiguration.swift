@@ -37,6 +37,9 @@ public struct BrokerConfiguration: Sendable {
     public var circuitFailures: Int = 5
     /// How long an open circuit turns calls away before one probe (`CREDBROKER_CIRCUIT_COOLDOWN_SECONDS`).
     public var circuitCooldownSeconds: Double = 30
+    /// How long one replica may hold the right to refresh a token before another may take it over
+    /// (`CREDBROKER_REFRESH_LEASE_SECONDS`): longer than a fetch with its retries takes.
+    public var refreshLeaseSeconds: Double = 30
     /// How often the keyring file is checked for changes; nil turns polling off (SIGHUP still reloads).
     public var keyringReloadInterval: Duration? = .seconds(2)
 
@@ -118,6 +121,10 @@ public struct BrokerConfiguration: Sendable {
         if let cooldown = string("credbroker.circuit.cooldown.seconds") {
             guard let value = Double(cooldown), value >= 0.1, value <= 3600 else { throw ConfigurationError("CREDBROKER_CIRCUIT_COOLDOWN_SECONDS must be seconds from 0.1 to 3600, not '\(cooldown)'") }
             configuration.circuitCooldownSeconds = value
+        }
+        if let lease = string("credbroker.refresh.lease.seconds") {
+            guard let value = Double(lease), value >= 1, value <= 600 else { throw ConfigurationError("CREDBROKER_REFRESH_LEASE_SECONDS must be seconds from 1 to 600, not '\(lease)'") }
+            configuration.refreshLeaseSeconds = value
         }
         if let reload = string("credbroker.keyring.reload.seconds") {
             guard let seconds = Double(reload), seconds >= 0, seconds <= 3600 else {

@@ -44,7 +44,7 @@ public struct BrokerDependencies: Sendable {
         integrations: any IntegrationBackingStore, clients: any ClientStore, keyring: KeyringHolder, audit: AuditLog, http: UpstreamHTTPClient, verifier: Verifier,
         webhooks: WebhookNotifier? = nil, link: LinkSettings = LinkSettings(), resilience: UpstreamResilience? = nil,
         metricsAuth: BrokerConfiguration.MetricsAuth = .none, verifyRatePerMinute: Int = 30, authFailuresPerMinute: Int = 20,
-        now: @escaping @Sendable () -> Date = { Date() }, logger: Logger
+        refreshLeaseSeconds: TimeInterval = 30, now: @escaping @Sendable () -> Date = { Date() }, logger: Logger
     ) {
         self.verifyLimiter = RateLimiter(perMinute: verifyRatePerMinute, now: now)
         self.authFailureLimiter = RateLimiter(perMinute: authFailuresPerMinute, now: now)
@@ -72,7 +72,9 @@ public struct BrokerDependencies: Sendable {
             persisted: persisted,
             source: UpstreamTokenSource(
                 store: self.integrations, sealer: sealer, microsoft: verifier.microsoft, oauth2: verifier.oauth2, google: verifier.google, now: now),
-            resilience: self.resilience, metrics: self.metrics)
+            resilience: self.resilience, metrics: self.metrics,
+            holder: "\(ProcessInfo.processInfo.hostName)/\(ProcessInfo.processInfo.processIdentifier)/\(UUID().uuidString.prefix(8))",
+            leaseDuration: refreshLeaseSeconds)
     }
 }
 

@@ -2,6 +2,7 @@ public import ArgumentParser
 public import BrokerCore
 import BrokerSealing
 import BrokerServer
+import Logging
 import BrokerStorage
 import Foundation
 
@@ -112,11 +113,11 @@ extension Role: ExpressibleByArgument {}
 
 /// The store the configuration names, for commands that work on it directly.
 enum CommandStore {
-    static func open() async throws -> SQLiteStore {
-        try open(try await BrokerConfiguration.load())
+    static func open() async throws -> any BrokerStore {
+        try await open(try await BrokerConfiguration.load())
     }
 
-    static func open(_ configuration: BrokerConfiguration) throws -> SQLiteStore {
-        try StoreFactory.open(configuration.database)
+    static func open(_ configuration: BrokerConfiguration) async throws -> any BrokerStore {
+        try await StoreFactory.open(configuration.database, logger: Logger(label: "credbroker.store"))
     }
 }

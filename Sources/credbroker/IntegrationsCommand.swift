@@ -58,7 +58,7 @@ struct IntegrationsCommand: AsyncParsableCommand {
             let configuration = try await BrokerConfiguration.load()
             let keyring = KeyringHolder(try KeyringFile.load(path: configuration.keyringPath), path: configuration.keyringPath)
             let verification = StoredVerification(
-                store: try CommandStore.open(configuration), keyring: keyring,
+                store: try await CommandStore.open(configuration), keyring: keyring,
                 verifier: Verifier(http: try configuration.upstreamHTTPClient(), microsoftAuthority: configuration.microsoftAuthority, microsoftGraph: configuration.microsoftGraph))
             guard let (result, stored) = try await verification.verify(integrationName) else {
                 throw CommandFailure("no integration is named '\(name)'")

@@ -78,21 +78,16 @@ struct KeysCommand: AsyncParsableCommand {
 
         func run() async throws {
             let (configuration, _) = try await KeyringAccess.load()
-            let store = try CommandStore.open(configuration)
-            try KeyringFile.update(path: configuration.keyringPath) { keyring in
-                // Counted under the keyring lock, so no `activate` can slip in between.
-                let inUse = try Self.count(store, version)
+            let store = try await CommandStore.open(configuration)
+            // Counted under the keyring lock, so no `activate` can slip in between.
+            try await KeyringFile.update(path: configuration.keyringPath, checking: { _ in
+                let inUse = try await store.secretCountsByKeyVersion()[version] ?? 0
                 guard inUse == 0 else {
                     throw CommandFailure("refusing to retire key version \(version): \(inUse) secret(s) are still sealed under it; run `credbroker keys rewrap` first")
                 }
-                return try keyring.retiring(version)
-            }
+            }) { keyring in try keyring.retiring(version) }
             CommandAudit.record(configuration, event: "keys.retired", detail: ["version": "\(version)"])
             Terminal.line("Retired key version \(version): its key material is gone from the keyring.")
-        }
-
-        private static func count(_ store: SQLiteStore, _ version: UInt32) throws -> Int {
-            try store.secretCountsByKeyVersionNow()[version] ?? 0
         }
     }
 
@@ -111,7 +106,7 @@ struct KeysCommand: AsyncParsableCommand {
     }
 
     static func rewrap(configuration: BrokerConfiguration, keyring: Keyring, batchSize: Int) async throws {
-        let rotation = KeyRotation(store: try CommandStore.open(configuration), keyring: keyring)
+        let rotation = KeyRotation(store: try await CommandStore.open(configuration), keyring: keyring)
         let reporter = ProgressReporter(label: "rewrap to v\(keyring.activeVersion)")
         let start = ContinuousClock.now
         let result = try await rotation.rewrap(batchSize: batchSize) { reporter.report(done: $0.done, total: $0.total) }

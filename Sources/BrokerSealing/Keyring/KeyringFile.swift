@@ -107,14 +107,39 @@ public enum KeyringFile {
     /// `path.lock`, so two `keys` commands never lose each other's change. Returns the new keyring.
     @discardableResult
     public static func update(path: String, _ change: (Keyring) throws -> Keyring) throws -> Keyring {
-        let lockPath = path + ".lock"
-        let lock = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
-        guard lock >= 0 else { throw KeyringError.unreadable(path: lockPath, reason: String(cString: strerror(errno))) }
-        defer { close(lock) }
-        guard flock(lock, LOCK_EX) == 0 else { throw KeyringError.unreadable(path: lockPath, reason: String(cString: strerror(errno))) }
-        defer { flock(lock, LOCK_UN) }
+        let lock = try acquireLock(path)
+        defer { releaseLock(lock) }
         let changed = try change(try load(path: path))
         try write(changed, to: path, overwrite: true)
         return changed
+    }
+
+    /// `update` whose change first awaits a check (e.g. counting secrets in a database) under the same lock.
+    @discardableResult
+    public static func update(path: String, checking check: (Keyring) async throws -> Void, _ change: (Keyring) throws -> Keyring) async throws -> Keyring {
+        let lock = try acquireLock(path)
+        defer { releaseLock(lock) }
+        let current = try load(path: path)
+        try await check(current)
+        let changed = try change(current)
+        try write(changed, to: path, overwrite: true)
+        return changed
+    }
+
+    private static func acquireLock(_ path: String) throws -> Int32 {
+        let lockPath = path + ".lock"
+        let lock = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard lock >= 0 else { throw KeyringError.unreadable(path: lockPath, reason: String(cString: strerror(errno))) }
+        guard flock(lock, LOCK_EX) == 0 else {
+            let reason = String(cString: strerror(errno))
+            close(lock)
+            throw KeyringError.unreadable(path: lockPath, reason: reason)
+        }
+        return lock
+    }
+
+    private static func releaseLock(_ lock: Int32) {
+        flock(lock, LOCK_UN)
+        close(lock)
     }
 }

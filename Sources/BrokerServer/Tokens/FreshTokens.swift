@@ -5,20 +5,63 @@ import Foundation
 /// Where a token comes from when the in-memory cache has none: the store (another replica or an
 /// earlier run fetched it), else the provider — through retries and the provider's circuit breaker,
 /// timed for metrics — and then the store, for the others.
+///
+/// The in-memory cache makes one call per key in this process; the refresh lease in the store makes
+/// it one across replicas: the replica holding it fetches, the others poll the store for its token.
 struct FreshTokens: Sendable {
     let persisted: PersistedTokens
     let source: UpstreamTokenSource
     let resilience: UpstreamResilience
     let metrics: BrokerMetrics
+    /// This process among the replicas (for the lease row; diagnostic only).
+    let holder: String
+    /// How long a lease lasts: a holder that dies mid-fetch delays the others at most this long.
+    let leaseDuration: TimeInterval
+    /// How often a replica waiting on another's fetch looks for its token.
+    var pollInterval: Duration = .milliseconds(50)
 
     /// `storedLifetime`: how long a stored token must still live to be used instead of a fetch.
     func token(for integration: Integration, key: TokenCache.Key, storedLifetime: TimeInterval) async throws(TokenFetchError) -> AccessToken {
         if let stored = await persisted.load(key, minimumLifetime: storedLifetime) { return stored }
-        let token = try await resilience.run(upstream: source.upstream(for: integration)) { () throws(TokenFetchError) in
-            try await fetch(integration, scopes: key.scopes)
+        let waitingSince = persisted.now()
+        // Waiting is bounded: past a dead holder's lease this replica takes it over itself.
+        let giveUp = ContinuousClock.now + .seconds(leaseDuration * 2 + 5)
+        while true {
+            switch await persisted.lease(key, holder: holder, duration: leaseDuration) {
+            case .acquired(let generation):
+                // The previous holder may have stored its token between the read above and this lease.
+                if let stored = await persisted.load(key, issuedSince: waitingSince) {
+                    await persisted.release(key, generation: generation)
+                    return stored
+                }
+                do throws(TokenFetchError) {
+                    let token = try await fetchThroughResilience(integration, scopes: key.scopes)
+                    await persisted.save(token, for: key, fence: generation)
+                    await persisted.release(key, generation: generation)
+                    return token
+                } catch {
+                    await persisted.release(key, generation: generation)
+                    throw error
+                }
+            case .storeUnavailable:
+                let token = try await fetchThroughResilience(integration, scopes: key.scopes)
+                await persisted.save(token, for: key, fence: nil)
+                return token
+            case .heldElsewhere:
+                if let stored = await persisted.load(key, issuedSince: waitingSince) { return stored }
+                guard ContinuousClock.now < giveUp else {
+                    throw .unavailable(message: "another replica has been fetching this token for too long", retryAfter: 1)
+                }
+                try? await Task.sleep(for: pollInterval)
+                if let stored = await persisted.load(key, issuedSince: waitingSince) { return stored }
+            }
         }
-        await persisted.save(token, for: key)
-        return token
+    }
+
+    private func fetchThroughResilience(_ integration: Integration, scopes: [String]) async throws(TokenFetchError) -> AccessToken {
+        try await resilience.run(upstream: source.upstream(for: integration)) { () throws(TokenFetchError) in
+            try await fetch(integration, scopes: scopes)
+        }
     }
 
     private func fetch(_ integration: Integration, scopes: [String]) async throws(TokenFetchError) -> AccessToken {

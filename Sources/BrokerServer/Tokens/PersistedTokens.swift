@@ -23,15 +23,51 @@ struct PersistedTokens {
         return AccessToken(value: value, tokenType: stored.tokenType, expiresAt: stored.expiresAt, scopes: stored.scopes, issuedAt: stored.issuedAt)
     }
 
-    func save(_ token: AccessToken, for key: TokenCache.Key) async {
+    /// Stores a fetched token for the others; with `fence`, only while that lease generation is the newest.
+    func save(_ token: AccessToken, for key: TokenCache.Key, fence: Int64?) async {
         do {
             let sealed = try sealer.seal(token.value, for: SealingContext(integration: key.integration, field: .accessToken))
-            try await store.storeCachedToken(
+            let stored = try await store.storeCachedToken(
                 CachedToken(integration: key.integration, cacheKey: Self.cacheKey(key), sealed: sealed, tokenType: token.tokenType, scopes: token.scopes, issuedAt: token.issuedAt, expiresAt: token.expiresAt),
-                now: now())
+                now: now(), fence: fence)
+            if !stored {
+                logger.notice("a newer refresh took over; this token was not stored", metadata: ["integration": "\(key.integration)"])
+            }
         } catch {
             logger.warning("could not persist a token", metadata: ["integration": "\(key.integration)", "error": "\(error)"])
         }
+    }
+
+    /// The outcome of asking for the refresh lease of a key.
+    enum Lease {
+        /// This replica may call the provider; store under this generation.
+        case acquired(generation: Int64)
+        /// Another replica is fetching it: wait for the stored token.
+        case heldElsewhere
+        /// The store could not answer: fetch anyway rather than fail the caller.
+        case storeUnavailable
+    }
+
+    func lease(_ key: TokenCache.Key, holder: String, duration: TimeInterval) async -> Lease {
+        let now = now()
+        do {
+            let generation = try await store.acquireRefreshLease(
+                of: key.integration, cacheKey: Self.cacheKey(key), holder: holder, now: now, until: now.addingTimeInterval(duration))
+            return generation.map { .acquired(generation: $0) } ?? .heldElsewhere
+        } catch {
+            logger.warning("could not take the refresh lease", metadata: ["integration": "\(key.integration)", "error": "\(error)"])
+            return .storeUnavailable
+        }
+    }
+
+    func release(_ key: TokenCache.Key, generation: Int64) async {
+        try? await store.releaseRefreshLease(of: key.integration, cacheKey: Self.cacheKey(key), generation: generation)
+    }
+
+    /// A token stored at or after `since` (what another replica just fetched), whatever its lifetime.
+    func load(_ key: TokenCache.Key, issuedSince since: Date) async -> AccessToken? {
+        guard let token = await load(key, minimumLifetime: 0), token.issuedAt >= since else { return nil }
+        return token
     }
 
     func forget(_ integration: IntegrationName) async {

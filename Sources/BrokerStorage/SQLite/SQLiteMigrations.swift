@@ -76,6 +76,19 @@ enum SQLiteMigrations {
                 );
                 """)
         }
+        migrator.registerMigration("v4-refresh-leases") { db in
+            // Which replica may call the provider for a token now; the generation fences a stalled holder.
+            try db.execute(sql: """
+                CREATE TABLE refresh_leases (
+                    integration TEXT NOT NULL REFERENCES integrations(name) ON DELETE CASCADE,
+                    cache_key TEXT NOT NULL,
+                    generation INTEGER NOT NULL,
+                    holder TEXT NOT NULL,
+                    expires_at REAL NOT NULL,
+                    PRIMARY KEY (integration, cache_key)
+                );
+                """)
+        }
         return migrator
     }
 }

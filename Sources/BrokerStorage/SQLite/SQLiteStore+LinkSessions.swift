@@ -2,7 +2,7 @@ public import BrokerCore
 public import Foundation
 import GRDB
 
-extension SQLiteStore: LinkSessionStore {
+extension SQLiteStore {
     public func createLinkSession(_ session: LinkSession) async throws {
         try await pool.write { db in
             try db.execute(

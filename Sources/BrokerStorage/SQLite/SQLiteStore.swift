@@ -3,7 +3,7 @@ import Foundation
 import GRDB
 
 /// The embedded store: one SQLite file in WAL mode, written in transactions, migrated on open.
-public final class SQLiteStore: IntegrationStore, ClientStore {
+public final class SQLiteStore: BrokerStore {
     let pool: DatabasePool
     public let path: String
 
@@ -15,8 +15,9 @@ public final class SQLiteStore: IntegrationStore, ClientStore {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         }
         // Create the file owner-only before SQLite does; its -wal and -shm files copy these permissions.
-        let fd = open(path, O_RDWR | O_CREAT, 0o600)
-        if fd >= 0 { close(fd) }
+        if !FileManager.default.fileExists(atPath: path) {
+            _ = FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600])
+        }
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
         configuration.foreignKeysEnabled = true
@@ -31,6 +32,10 @@ public final class SQLiteStore: IntegrationStore, ClientStore {
     /// The migrations applied to this file, oldest first.
     public func appliedMigrations() throws -> [String] {
         try pool.read { db in try SQLiteMigrations.migrator.appliedMigrations(db) }
+    }
+
+    public func close() async {
+        try? pool.close()
     }
 
     // MARK: IntegrationStore
@@ -154,12 +159,7 @@ public final class SQLiteStore: IntegrationStore, ClientStore {
     }
 
     public func secretCountsByKeyVersion() async throws -> [UInt32: Int] {
-        try secretCountsByKeyVersionNow()
-    }
-
-    /// `secretCountsByKeyVersion` for synchronous callers (the CLI holding the keyring lock).
-    public func secretCountsByKeyVersionNow() throws -> [UInt32: Int] {
-        try pool.read { db in
+        try await pool.read { db in
             var counts: [UInt32: Int] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT key_version, COUNT(*) AS n FROM integration_secrets GROUP BY key_version") {
                 counts[UInt32(row["key_version"] as Int64)] = row["n"]
