@@ -182,8 +182,10 @@ let package = Package(
         .target(
             name: "BrokerTesting",
             dependencies: [
-                "BrokerCore", "BrokerTLS", "StandIns",
+                "BrokerCore", "BrokerTLS", "BrokerStorage", "StandIns",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -200,7 +202,7 @@ let package = Package(
         ),
         .testTarget(
             name: "BrokerStorageTests",
-            dependencies: ["BrokerStorage", "BrokerCore", "BrokerTesting"],
+            dependencies: ["BrokerStorage", "BrokerCore", "BrokerTLS", "BrokerTesting", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings
         ),
         .testTarget(

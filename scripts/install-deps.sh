@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what building and testing credbroker needs on a Debian machine with Swift 6.3:
 # the OpenSSL, SQLite and libcurl development files, pkg-config, Chromium and chromedriver (the
-# Link G Suite browser tests), and Python's `cryptography`
+# Link G Suite browser tests), PostgreSQL's server (the tests start a throwaway one), and Python's `cryptography`
 # (the tests open sealed secrets with it to prove the documented format).
 set -euo pipefail
 
@@ -9,6 +9,10 @@ packages=()
 for package in libssl-dev libsqlite3-dev libcurl4-openssl-dev pkg-config python3 openssl chromium chromium-driver fonts-dejavu-core; do
     dpkg -s "$package" >/dev/null 2>&1 || packages+=("$package")
 done
+# Any PostgreSQL server version will do; Debian's default is 15.
+if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+    packages+=(postgresql)
+fi
 if ((${#packages[@]})); then
     if [[ $(id -u) -ne 0 ]]; then
         echo "install-deps: missing Debian packages: ${packages[*]} (run as root, or: sudo apt-get install ${packages[*]})" >&2

@@ -20,7 +20,7 @@ extension PostgresStore {
     public func storeCachedToken(_ token: CachedToken, now: Date, fence: Int64?) async throws -> Bool {
         let scopes = try StoredForm.text(of: token.scopes)
         let name = token.integration.rawValue
-        return try await client.withTransaction(logger: logger) { connection in
+        return try await transaction { connection in
             if let fence {
                 // FOR UPDATE: a successor taking the lease waits for this commit, or this waits for theirs and sees the new generation.
                 let rows = try await connection.query(

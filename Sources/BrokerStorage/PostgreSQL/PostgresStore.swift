@@ -19,24 +19,32 @@ public final class PostgresStore: BrokerStore {
         var driverLogger = logger
         driverLogger.logLevel = max(logger.logLevel, .notice)
         self.logger = driverLogger
+        // One direct connection first: a wrong password or certificate fails here at once with the
+        // server's reason (the pool would retry quietly), and the schema is migrated on it.
+        do {
+            try await Self.migrate(url: url, tls: try Self.connectionTLS(for: url), logger: driverLogger)
+        } catch {
+            throw PostgresStoreError(opening: url, error)
+        }
         var configuration: PostgresClient.Configuration
         if let socket = url.socketDirectory {
-            configuration = .init(unixSocketPath: "\(socket)/.s.PGSQL.\(url.port)", username: url.username, password: url.password, database: url.database)
+            configuration = .init(unixSocketPath: Self.socketPath(socket, url.port), username: url.username, password: url.password, database: url.database)
         } else {
-            configuration = .init(host: url.host, port: url.port, username: url.username, password: url.password, database: url.database, tls: try Self.tls(for: url))
+            configuration = .init(host: url.host, port: url.port, username: url.username, password: url.password, database: url.database, tls: Self.clientTLS(for: url))
         }
         configuration.options.maximumConnections = maximumConnections
         configuration.options.connectTimeout = .seconds(10)
         let client = PostgresClient(configuration: configuration, backgroundLogger: driverLogger)
         self.client = client
-        running = Task { await client.run() }
-        do {
-            try await migrate()
-        } catch {
-            running.cancel()
-            throw PostgresStoreError(opening: url, error)
+        let (started, startedContinuation) = AsyncStream<Void>.makeStream()
+        running = Task {
+            startedContinuation.finish()
+            await client.run()
         }
+        for await _ in started {}
     }
+
+    private static func socketPath(_ directory: String, _ port: Int) -> String { "\(directory)/.s.PGSQL.\(port)" }
 
     /// Connects to the database a `postgres://` URL names.
     public convenience init(url: String, logger: Logger) async throws {
@@ -49,25 +57,34 @@ public final class PostgresStore: BrokerStore {
 
     deinit { running.cancel() }
 
-    private static func tls(for url: PostgresURL) throws -> PostgresClient.Configuration.TLS {
+    /// What `sslmode` asks for: nil for no TLS, else whether plain text is an acceptable fallback
+    /// (`prefer`) and how the server's certificate is checked.
+    private static func tlsSettings(for url: PostgresURL) -> (optional: Bool, configuration: TLSConfiguration)? {
         var tls = TLSConfiguration.makeClientConfiguration()
         tls.minimumTLSVersion = .tlsv12
         if let path = url.rootCertificatePath {
             tls.trustRoots = .file(path)
         }
         switch url.tls {
-        case .disable: return .disable
+        case .disable: return nil
         case .prefer, .require:
             // libpq's meaning: encrypted, but the certificate is not checked.
             tls.certificateVerification = .none
-            return url.tls == .prefer ? .prefer(tls) : .require(tls)
-        case .verifyCA:
-            tls.certificateVerification = .noHostnameVerification
-            return .require(tls)
-        case .verifyFull:
-            tls.certificateVerification = .fullVerification
-            return .require(tls)
+        case .verifyCA: tls.certificateVerification = .noHostnameVerification
+        case .verifyFull: tls.certificateVerification = .fullVerification
         }
+        return (url.tls == .prefer, tls)
+    }
+
+    private static func clientTLS(for url: PostgresURL) -> PostgresClient.Configuration.TLS {
+        guard let settings = tlsSettings(for: url) else { return .disable }
+        return settings.optional ? .prefer(settings.configuration) : .require(settings.configuration)
+    }
+
+    private static func connectionTLS(for url: PostgresURL) throws -> PostgresConnection.Configuration.TLS {
+        guard let settings = tlsSettings(for: url) else { return .disable }
+        let context = try NIOSSLContext(configuration: settings.configuration)
+        return settings.optional ? .prefer(context) : .require(context)
     }
 
     // MARK: Migrations
@@ -81,25 +98,48 @@ public final class PostgresStore: BrokerStore {
         return names
     }
 
-    private func migrate() async throws {
-        try await client.withTransaction(logger: logger) { connection in
-            // One lock id for "credbroker schema": a second replica waits here, then finds nothing to do.
-            try await connection.query("SELECT pg_advisory_xact_lock(7267837316153455)", logger: logger)
-            try await connection.query(
-                "CREATE TABLE IF NOT EXISTS credbroker_migrations (name TEXT PRIMARY KEY, applied_order INTEGER NOT NULL, applied_at DOUBLE PRECISION NOT NULL)",
-                logger: logger)
-            var applied: Set<String> = []
-            for try await name in try await connection.query("SELECT name FROM credbroker_migrations", logger: logger).decode(String.self) {
-                applied.insert(name)
-            }
-            for (order, migration) in PostgresMigrations.all.enumerated() where !applied.contains(migration.name) {
-                for statement in migration.sql {
-                    try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
-                }
+    private static func migrate(url: PostgresURL, tls: PostgresConnection.Configuration.TLS, logger: Logger) async throws {
+        var configuration: PostgresConnection.Configuration
+        if let socket = url.socketDirectory {
+            configuration = .init(unixSocketPath: socketPath(socket, url.port), username: url.username, password: url.password, database: url.database)
+        } else {
+            configuration = .init(host: url.host, port: url.port, username: url.username, password: url.password, database: url.database, tls: tls)
+        }
+        configuration.options.connectTimeout = .seconds(10)
+        let connection = try await PostgresConnection.connect(configuration: configuration, id: 0, logger: logger)
+        do {
+            try await connection.withTransaction(logger: logger) { connection in
+                // One lock id for "credbroker schema": a second replica waits here, then finds nothing to do.
+                try await connection.query("SELECT pg_advisory_xact_lock(7267837316153455)", logger: logger)
                 try await connection.query(
-                    "INSERT INTO credbroker_migrations (name, applied_order, applied_at) VALUES (\(migration.name), \(order + 1), \(Date().timeIntervalSince1970))",
+                    "CREATE TABLE IF NOT EXISTS credbroker_migrations (name TEXT PRIMARY KEY, applied_order INTEGER NOT NULL, applied_at DOUBLE PRECISION NOT NULL)",
                     logger: logger)
+                var applied: Set<String> = []
+                for try await name in try await connection.query("SELECT name FROM credbroker_migrations", logger: logger).decode(String.self) {
+                    applied.insert(name)
+                }
+                for (order, migration) in PostgresMigrations.all.enumerated() where !applied.contains(migration.name) {
+                    for statement in migration.sql {
+                        try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+                    }
+                    try await connection.query(
+                        "INSERT INTO credbroker_migrations (name, applied_order, applied_at) VALUES (\(migration.name), \(order + 1), \(Date().timeIntervalSince1970))",
+                        logger: logger)
+                }
             }
+        } catch {
+            try? await connection.close()
+            throw (error as? PostgresTransactionError)?.closureError ?? error
+        }
+        try await connection.close()
+    }
+
+    /// One transaction on a pooled connection; the body's own error is what the caller sees.
+    func transaction<Result: Sendable>(_ body: (PostgresConnection) async throws -> Result) async throws -> Result {
+        do {
+            return try await client.withTransaction(logger: logger) { connection in try await body(connection) }
+        } catch let error as PostgresTransactionError {
+            throw error.closureError ?? error
         }
     }
 
@@ -108,7 +148,7 @@ public final class PostgresStore: BrokerStore {
     public func create(_ integration: Integration, secrets: [SecretField: SealedSecret]) async throws {
         let settings = StoredForm.text(of: integration.settings)
         let lastError = try StoredForm.text(of: integration.lastError)
-        try await client.withTransaction(logger: logger) { connection in
+        try await transaction { connection in
             let inserted = try await connection.query(
                 """
                 INSERT INTO integrations (name, kind, display_name, settings, status, linked_account, linked_subject,
@@ -179,7 +219,7 @@ public final class PostgresStore: BrokerStore {
         let lastError = try StoredForm.text(of: stored.lastError)
         let name = stored.name.rawValue
         let revision = stored.revision
-        return try await client.withTransaction(logger: logger) { connection in
+        return try await transaction { connection in
             let changed = try await connection.query(
                 """
                 UPDATE integrations SET display_name = \(stored.displayName), settings = \(settings), status = \(stored.status.rawValue),
