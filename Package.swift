@@ -222,6 +222,7 @@ let package = Package(
             name: "EndToEndTests",
             dependencies: [
                 "BrokerTesting", "BrokerCore", "BrokerSealing", "BrokerStorage", "BrokerTLS", "StandIns",
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: strictSettings

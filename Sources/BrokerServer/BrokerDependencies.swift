@@ -8,6 +8,8 @@ public import Logging
 /// What the routes need, already built: `serve`, `demo` and the tests hand the same shape to `buildRouter`.
 public struct BrokerDependencies: Sendable {
     public let integrations: any IntegrationStore
+    /// The same store, for the hot path's reads that may be a second old.
+    let integrationCache: CachingIntegrationStore
     public let clients: any ClientStore
     /// Link G Suite sessions (the same store as `integrations` for SQLite).
     public let linkSessions: any LinkSessionStore
@@ -52,7 +54,9 @@ public struct BrokerDependencies: Sendable {
         self.metricsAuth = metricsAuth
         self.resilience = resilience ?? UpstreamResilience(now: now)
         // The hot path's reads (callers, integrations) are served from memory for a second or two.
-        self.integrations = CachingIntegrationStore(integrations)
+        let cachingIntegrations = CachingIntegrationStore(integrations)
+        self.integrations = cachingIntegrations
+        self.integrationCache = cachingIntegrations
         self.linkSessions = integrations
         self.link = link
         self.clients = CachingClientStore(clients)

@@ -1,6 +1,6 @@
 import AsyncHTTPClient
 import Foundation
-import NIOCore
+public import NIOCore
 public import NIOHTTP1
 public import NIOSSL
 
@@ -29,7 +29,9 @@ public final class TestHTTPClient: Sendable {
     public let baseURL: String
     private let client: HTTPClient
 
-    public init(baseURL: String, trustingCAPEM caPEM: String, clientCertificatePEM: String? = nil, clientKeyPEM: String? = nil, maximumTLSVersion: TLSVersion? = nil) throws {
+    public init(baseURL: String, trustingCAPEM caPEM: String, clientCertificatePEM: String? = nil, clientKeyPEM: String? = nil, maximumTLSVersion: TLSVersion? = nil,
+        connectTimeout: TimeAmount = .seconds(30)
+    ) throws {
         var tls = TLSConfiguration.makeClientConfiguration()
         tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMBytes(Array(caPEM.utf8)))
         if let clientCertificatePEM, let clientKeyPEM {
@@ -38,10 +40,11 @@ public final class TestHTTPClient: Sendable {
         }
         if let maximumTLSVersion { tls.maximumTLSVersion = maximumTLSVersion }
         self.baseURL = baseURL
-        client = HTTPClient(
-            eventLoopGroupProvider: .singleton,
-            // Redirects are answers the tests check (Link G Suite's 302 and 303), never followed.
-            configuration: .init(tlsConfiguration: tls, redirectConfiguration: .disallow, timeout: .init(connect: .seconds(30), read: .seconds(30))))
+        // Redirects are answers the tests check (Link G Suite's 302 and 303), never followed.
+        var configuration = HTTPClient.Configuration(tlsConfiguration: tls, redirectConfiguration: .disallow, timeout: .init(connect: connectTimeout, read: .seconds(30)))
+        // As many connections as a test's callers, so none waits for a pooled one (which the connect timeout bounds too).
+        configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 64
+        client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
 
     public func request(_ method: HTTPMethod, _ path: String, headers: [(String, String)] = [], body: [UInt8]? = nil) async throws -> Reply {

@@ -2,10 +2,11 @@ import BrokerCore
 import BrokerStorage
 import Foundation
 
-/// Integrations read on every token request come from memory for up to a second: the hot path then
-/// touches the database only to refresh. Writes through this store drop the entry at once; a change
-/// made elsewhere (the CLI, another replica) shows within the TTL, and a write that meets a newer
-/// revision (a conflict) drops the entry so the caller's retry reads the current one.
+/// Integrations read on every token request come from memory for up to a second (`recentIntegration`):
+/// the hot path then touches the database only to refresh. Every other read goes to the store, so an
+/// admin sees (and PATCHes) what another replica just wrote. Writes through this store drop the entry
+/// at once; a change made elsewhere (the CLI, another replica) reaches the hot path within the TTL, and
+/// a write that meets a newer revision (a conflict) drops the entry.
 final class CachingIntegrationStore: IntegrationStore {
     let base: any IntegrationStore
     private let cache: ReadCache<IntegrationName, Integration>
@@ -15,10 +16,15 @@ final class CachingIntegrationStore: IntegrationStore {
         cache = ReadCache(ttl: ttl)
     }
 
-    func integration(named name: IntegrationName) async throws -> Integration? {
+    /// The integration as stored at most `ttl` ago (the token and pass-through paths).
+    func recentIntegration(named name: IntegrationName) async throws -> Integration? {
         if let cached = cache.value(for: name) { return cached }
+        return try await integration(named: name)
+    }
+
+    func integration(named name: IntegrationName) async throws -> Integration? {
         let fresh = try await base.integration(named: name)
-        if let fresh { cache.store(fresh, for: name) }
+        if let fresh { cache.store(fresh, for: name) } else { cache.remove(name) }
         return fresh
     }
 

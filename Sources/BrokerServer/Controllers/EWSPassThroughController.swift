@@ -36,7 +36,7 @@ struct EWSPassThroughController {
         } catch {
             throw BrokerErrorResponse(.payloadTooLarge(limit: BodyLimits.ews))
         }
-        guard let integration = try await dependencies.integrations.integration(named: name) else {
+        guard let integration = try await dependencies.integrationCache.recentIntegration(named: name) else {
             throw BrokerErrorResponse(.integrationNotFound(name.rawValue))
         }
         guard case .exchange(let settings) = integration.settings else {

@@ -27,7 +27,7 @@ struct TokenController {
             throw BrokerErrorResponse(error)
         }
         let (requestedScopes, minimumTTL) = try await Self.parse(request, context: context)
-        guard let integration = try await dependencies.integrations.integration(named: name) else {
+        guard let integration = try await dependencies.integrationCache.recentIntegration(named: name) else {
             throw BrokerErrorResponse(.integrationNotFound(name.rawValue))
         }
         let allowed = integration.settings.tokenScopes

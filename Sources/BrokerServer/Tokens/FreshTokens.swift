@@ -22,15 +22,15 @@ struct FreshTokens: Sendable {
 
     /// `storedLifetime`: how long a stored token must still live to be used instead of a fetch.
     func token(for integration: Integration, key: TokenCache.Key, storedLifetime: TimeInterval) async throws(TokenFetchError) -> AccessToken {
-        if let stored = await persisted.load(key, minimumLifetime: storedLifetime) { return stored }
-        let waitingSince = persisted.now()
+        let seen = await persisted.load(key, minimumLifetime: 0)
+        if let seen, seen.remaining(at: persisted.now()) >= storedLifetime { return seen }
         // Waiting is bounded: past a dead holder's lease this replica takes it over itself.
         let giveUp = ContinuousClock.now + .seconds(leaseDuration * 2 + 5)
         while true {
             switch await persisted.lease(key, holder: holder, duration: leaseDuration) {
             case .acquired(let generation):
                 // The previous holder may have stored its token between the read above and this lease.
-                if let stored = await persisted.load(key, issuedSince: waitingSince) {
+                if let stored = await persisted.load(key, replacing: seen) {
                     await persisted.release(key, generation: generation)
                     return stored
                 }
@@ -48,12 +48,12 @@ struct FreshTokens: Sendable {
                 await persisted.save(token, for: key, fence: nil)
                 return token
             case .heldElsewhere:
-                if let stored = await persisted.load(key, issuedSince: waitingSince) { return stored }
+                if let stored = await persisted.load(key, replacing: seen) { return stored }
                 guard ContinuousClock.now < giveUp else {
                     throw .unavailable(message: "another replica has been fetching this token for too long", retryAfter: 1)
                 }
                 try? await Task.sleep(for: pollInterval)
-                if let stored = await persisted.load(key, issuedSince: waitingSince) { return stored }
+                if let stored = await persisted.load(key, replacing: seen) { return stored }
             }
         }
     }

@@ -64,10 +64,11 @@ struct PersistedTokens {
         try? await store.releaseRefreshLease(of: key.integration, cacheKey: Self.cacheKey(key), generation: generation)
     }
 
-    /// A token stored at or after `since` (what another replica just fetched), whatever its lifetime.
-    func load(_ key: TokenCache.Key, issuedSince since: Date) async -> AccessToken? {
-        guard let token = await load(key, minimumLifetime: 0), token.issuedAt >= since else { return nil }
-        return token
+    /// A stored token other than `seen` (what another replica fetched since), whatever its lifetime.
+    func load(_ key: TokenCache.Key, replacing seen: AccessToken?) async -> AccessToken? {
+        guard let token = await load(key, minimumLifetime: 0) else { return nil }
+        guard let seen else { return token }
+        return token.issuedAt != seen.issuedAt || token.expiresAt != seen.expiresAt ? token : nil
     }
 
     func forget(_ integration: IntegrationName) async {
