@@ -44,7 +44,7 @@ public func buildApplication(
     onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
 ) async throws -> some ApplicationProtocol {
     let keyring = try KeyringHolder(KeyringFile.load(path: configuration.keyringPath), path: configuration.keyringPath)
-    let store = try await StoreFactory.open(configuration.database, logger: logger)
+    let store = try await StoreFactory.open(configuration, logger: logger)
     let audit = try AuditLog(destination: configuration.auditLog)
     guard let certificate = configuration.tlsCertificatePath, let key = configuration.tlsKeyPath else {
         throw ConfigurationError("CREDBROKER_TLS_CERT and CREDBROKER_TLS_KEY must name the server's PEM certificate chain and key (`credbroker init` writes development ones)")

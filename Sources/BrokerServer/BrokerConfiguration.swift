@@ -12,6 +12,8 @@ public struct BrokerConfiguration: Sendable {
     public var tlsKeyPath: String?
     public var tlsClientCAPath: String?
     public var database: String = "./data/credbroker.sqlite"
+    /// A file holding the PostgreSQL password (`CREDBROKER_DATABASE_PASSWORD_FILE`), so the URL can sit in plain configuration.
+    public var databasePasswordFile: String?
     public var keyringPath: String = "./data/keyring.json"
     public var googleIssuer: String = "https://accounts.google.com"
     public var googleClientID: String?
@@ -79,6 +81,7 @@ public struct BrokerConfiguration: Sendable {
         configuration.tlsKeyPath = string("credbroker.tls.key")
         configuration.tlsClientCAPath = string("credbroker.tls.client.ca")
         configuration.database = string("credbroker.database") ?? configuration.database
+        configuration.databasePasswordFile = string("credbroker.database.password.file")
         configuration.keyringPath = string("credbroker.keyring") ?? configuration.keyringPath
         configuration.googleIssuer = string("credbroker.google.issuer") ?? configuration.googleIssuer
         configuration.googleClientID = string("credbroker.google.client.id")

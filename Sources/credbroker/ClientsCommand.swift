@@ -118,6 +118,6 @@ enum CommandStore {
     }
 
     static func open(_ configuration: BrokerConfiguration) async throws -> any BrokerStore {
-        try await StoreFactory.open(configuration.database, logger: Logger(label: "credbroker.store"))
+        try await StoreFactory.open(configuration, logger: Logger(label: "credbroker.store"))
     }
 }
