@@ -30,11 +30,27 @@ import Testing
             assert container["securityContext"]["readOnlyRootFilesystem"] is True
             assert container["securityContext"]["capabilities"]["drop"] == ["ALL"]
             assert deployment["spec"]["template"]["spec"]["securityContext"]["runAsNonRoot"] is True
+            # Replicas on PostgreSQL: several pods, rolling updates, a PDB that keeps a majority.
+            assert deployment["spec"]["replicas"] >= 2
+            assert deployment["spec"]["strategy"]["type"] == "RollingUpdate"
+            config = next(d for d in docs if d["kind"] == "ConfigMap")["data"]
+            assert config["CREDBROKER_DATABASE"].startswith("postgres://") and "sslmode=verify-full" in config["CREDBROKER_DATABASE"]
+            assert "password" not in config["CREDBROKER_DATABASE"].split("@")[0].split("//")[1]
+            pdb = next(d for d in docs if d["kind"] == "PodDisruptionBudget")
+            assert 1 <= pdb["spec"]["minAvailable"] < deployment["spec"]["replicas"]
             print(" ".join(kinds))
             compose = yaml.safe_load(open(sys.argv[2]))
             assert compose["services"]["credbroker"]["read_only"] is True
+            replicas = yaml.safe_load(open(sys.argv[3]))
+            broker = replicas["services"]["credbroker"]
+            assert broker["deploy"]["replicas"] >= 2 and broker["read_only"] is True
+            assert broker["environment"]["CREDBROKER_DATABASE"].startswith("postgres://credbroker@postgres:")
+            assert "db-password" in broker["secrets"] and "postgres" in replicas["services"]
             """
-        let result = try Self.run(["python3", "-c", script, RepositoryPaths.root + "/deploy/kubernetes/credbroker.yaml", RepositoryPaths.root + "/deploy/compose/compose.yaml"])
+        let result = try Self.run([
+            "python3", "-c", script, RepositoryPaths.root + "/deploy/kubernetes/credbroker.yaml", RepositoryPaths.root + "/deploy/compose/compose.yaml",
+            RepositoryPaths.root + "/deploy/compose/compose.replicas.yaml",
+        ])
         #expect(result.status == 0, "\(result.output)")
         for kind in ["ConfigMap", "Deployment", "NetworkPolicy", "PodDisruptionBudget", "Service"] { #expect(result.output.contains(kind)) }
     }
