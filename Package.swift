@@ -202,7 +202,10 @@ let package = Package(
         ),
         .testTarget(
             name: "BrokerStorageTests",
-            dependencies: ["BrokerStorage", "BrokerCore", "BrokerTLS", "BrokerTesting", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "BrokerStorage", "BrokerCore", "BrokerTLS", "BrokerTesting",
+                .product(name: "Logging", package: "swift-log"), .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(

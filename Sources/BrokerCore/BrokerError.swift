@@ -26,6 +26,7 @@ public struct BrokerError: Error, Sendable, Equatable, CustomStringConvertible {
         case needsRelink = "needs_relink"
         case googleNotConfigured = "google_not_configured"
         case rateLimited = "rate_limited"
+        case storeUnavailable = "store_unavailable"
     }
 
     private let value: Code
@@ -58,7 +59,7 @@ public struct BrokerError: Error, Sendable, Equatable, CustomStringConvertible {
         case .unsupportedMediaType: 415
         case .validationFailed: 422
         case .keyVersionUnavailable, .internalError: 500
-        case .notReady, .upstreamUnavailable, .googleNotConfigured: 503
+        case .notReady, .upstreamUnavailable, .googleNotConfigured, .storeUnavailable: 503
         case .wrongKind: 409
         case .upstreamTimeout: 504
         case .upstreamRefused, .credentialsRejected, .needsRelink: 502
@@ -94,6 +95,7 @@ public struct BrokerError: Error, Sendable, Equatable, CustomStringConvertible {
         case .needsRelink: "Needs relink"
         case .googleNotConfigured: "Google is not configured"
         case .rateLimited: "Too many requests"
+        case .storeUnavailable: "Database unavailable"
         }
     }
 
@@ -131,6 +133,8 @@ public struct BrokerError: Error, Sendable, Equatable, CustomStringConvertible {
         .init(.keyVersionUnavailable, "A secret is sealed under key version \(version), which this server has not loaded; add that key to the keyring (see `credbroker keys status`).")
     }
     public static func notReady(_ message: String) -> Self { .init(.notReady, message) }
+    /// The database could not be reached in time (PostgreSQL down or unreachable).
+    public static func storeUnavailable(_ message: String) -> Self { .init(.storeUnavailable, message) }
     public static func notLinkable(_ name: IntegrationName, kind: IntegrationKind) -> Self {
         .init(.wrongKind, "Only google integrations with auth \"oauth\" are linked; '\(name)' is \(kind.rawValue)\(kind == .google ? " with a service account" : "").")
     }

@@ -22,12 +22,19 @@ public enum TestPostgres {
         let server = try serverURL()
         let url = try PostgresURL(server)
         let name = "cb_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16).lowercased()
+        try await admin("CREATE DATABASE \(name)")
+        return server.replacingOccurrences(of: "/\(url.database)?", with: "/\(name)?")
+    }
+
+    /// Runs one statement as the test server's administrator (on its `postgres` database).
+    public static func admin(_ sql: String) async throws {
+        let url = try PostgresURL(try serverURL())
+        let logger = Logger(label: "credbroker.tests.postgres")
         let connection = try await PostgresConnection.connect(
             configuration: .init(host: url.host, port: url.port, username: url.username, password: url.password, database: url.database, tls: .disable),
-            id: 1, logger: Logger(label: "credbroker.tests.postgres"))
-        try await connection.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"), logger: Logger(label: "credbroker.tests.postgres"))
-        try await connection.close()
-        return server.replacingOccurrences(of: "/\(url.database)?", with: "/\(name)?")
+            id: 1, logger: logger)
+        defer { Task { try? await connection.close() } }
+        try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger)
     }
 
     /// A fresh database, opened as a store.

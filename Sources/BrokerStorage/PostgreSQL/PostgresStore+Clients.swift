@@ -5,13 +5,13 @@ import Foundation
 extension PostgresStore {
     public func add(_ client: Client) async throws {
         do {
-            try await self.client.query(
+            try await query(
                 """
                 INSERT INTO clients (name, roles, patterns, mtls_identity, api_key_hash, created_at)
                 VALUES (\(client.name), \(StoredForm.rolesText(client)), \(StoredForm.patternsText(client)), \(client.mtlsIdentity),
                     \(client.apiKeyHash), \(client.createdAt.timeIntervalSince1970))
                 """, logger: logger
-            ).count()
+            )
         } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {
             throw StoredForm.conflict()
         }
@@ -34,13 +34,13 @@ extension PostgresStore {
     }
 
     public func removeClient(named name: String) async throws -> Bool {
-        try await client.query("DELETE FROM clients WHERE name = \(name) RETURNING 1", logger: logger).count() > 0
+        try await query("DELETE FROM clients WHERE name = \(name) RETURNING 1", logger: logger).count > 0
     }
 
-    private func fetchClients(_ query: PostgresQuery) async throws -> [Client] {
+    private func fetchClients(_ statement: PostgresQuery) async throws -> [Client] {
         var result: [Client] = []
-        let rows = try await client.query(query, logger: logger)
-        for try await (name, roles, patterns, mtls, keyHash, createdAt) in rows.decode((String, String, String, String?, String?, Double).self) {
+        let rows = try await query(statement, logger: logger)
+        for (name, roles, patterns, mtls, keyHash, createdAt) in try rows.decode((String, String, String, String?, String?, Double).self) {
             result.append(StoredForm.client(name: name, roles: roles, patterns: patterns, mtlsIdentity: mtls, apiKeyHash: keyHash, createdAt: createdAt))
         }
         return result

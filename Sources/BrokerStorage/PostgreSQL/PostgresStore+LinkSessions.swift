@@ -4,13 +4,13 @@ import PostgresNIO
 
 extension PostgresStore {
     public func createLinkSession(_ session: LinkSession) async throws {
-        try await client.query(
+        try await query(
             """
             INSERT INTO link_sessions (id, integration, return_to, created_by, created_at, expires_at)
             VALUES (\(session.id), \(session.integration.rawValue), \(session.returnTo), \(session.createdBy),
                 \(session.createdAt.timeIntervalSince1970), \(session.expiresAt.timeIntervalSince1970))
             """, logger: logger
-        ).count()
+        )
     }
 
     public func linkSession(id: String) async throws -> LinkSession? {
@@ -22,31 +22,31 @@ extension PostgresStore {
     }
 
     public func startLinkSession(id: String, stateHash: String, browserHash: String, at date: Date) async throws -> Bool {
-        try await client.query(
+        try await query(
             """
             UPDATE link_sessions SET started_at = \(date.timeIntervalSince1970), state_hash = \(stateHash), browser_hash = \(browserHash)
             WHERE id = \(id) AND started_at IS NULL RETURNING 1
             """, logger: logger
-        ).count() == 1
+        ).count == 1
     }
 
     public func completeLinkSession(id: String, at date: Date) async throws -> Bool {
-        try await client.query(
+        try await query(
             "UPDATE link_sessions SET completed_at = \(date.timeIntervalSince1970) WHERE id = \(id) AND completed_at IS NULL RETURNING 1", logger: logger
-        ).count() == 1
+        ).count == 1
     }
 
     @discardableResult
     public func deleteLinkSessions(expiredBefore date: Date) async throws -> Int {
-        try await client.query("DELETE FROM link_sessions WHERE expires_at < \(date.timeIntervalSince1970) RETURNING 1", logger: logger).count()
+        try await query("DELETE FROM link_sessions WHERE expires_at < \(date.timeIntervalSince1970) RETURNING 1", logger: logger).count
     }
 
     private static let linkColumns = "id, integration, return_to, created_by, created_at, expires_at, started_at, state_hash, browser_hash, completed_at"
 
-    private func fetchLinkSession(_ query: PostgresQuery) async throws -> LinkSession? {
-        let rows = try await client.query(query, logger: logger)
-        for try await (id, integration, returnTo, createdBy, createdAt, expiresAt, startedAt, stateHash, browserHash, completedAt)
-            in rows.decode((String, String, String?, String, Double, Double, Double?, String?, String?, Double?).self)
+    private func fetchLinkSession(_ statement: PostgresQuery) async throws -> LinkSession? {
+        let rows = try await query(statement, logger: logger)
+        for (id, integration, returnTo, createdBy, createdAt, expiresAt, startedAt, stateHash, browserHash, completedAt)
+            in try rows.decode((String, String, String?, String, Double, Double, Double?, String?, String?, Double?).self)
         {
             guard let name = IntegrationName(integration) else { return nil }
             return LinkSession(

@@ -4,10 +4,10 @@ import PostgresNIO
 
 extension PostgresStore {
     public func cachedToken(of integration: IntegrationName, cacheKey: String) async throws -> CachedToken? {
-        let rows = try await client.query(
+        let rows = try await query(
             "SELECT sealed, token_type, scopes, issued_at, expires_at FROM cached_tokens WHERE integration = \(integration.rawValue) AND cache_key = \(cacheKey)",
             logger: logger)
-        for try await (bytes, tokenType, scopesText, issuedAt, expiresAt) in rows.decode((ByteBuffer, String, String, Double, Double).self) {
+        for (bytes, tokenType, scopesText, issuedAt, expiresAt) in try rows.decode((ByteBuffer, String, String, Double, Double).self) {
             guard let sealed = SealedSecret(serialized: Array(bytes.readableBytesView)), let scopes = StoredForm.scopes(from: scopesText) else { return nil }
             return CachedToken(
                 integration: integration, cacheKey: cacheKey, sealed: sealed, tokenType: tokenType, scopes: scopes,
@@ -20,7 +20,7 @@ extension PostgresStore {
     public func storeCachedToken(_ token: CachedToken, now: Date, fence: Int64?) async throws -> Bool {
         let scopes = try StoredForm.text(of: token.scopes)
         let name = token.integration.rawValue
-        return try await transaction { connection in
+        return try await transaction { [logger] connection in
             if let fence {
                 // FOR UPDATE: a successor taking the lease waits for this commit, or this waits for theirs and sees the new generation.
                 let rows = try await connection.query(
@@ -43,11 +43,11 @@ extension PostgresStore {
     }
 
     public func deleteCachedTokens(of integration: IntegrationName) async throws {
-        try await client.query("DELETE FROM cached_tokens WHERE integration = \(integration.rawValue)", logger: logger).count()
+        try await query("DELETE FROM cached_tokens WHERE integration = \(integration.rawValue)", logger: logger)
     }
 
     public func acquireRefreshLease(of integration: IntegrationName, cacheKey: String, holder: String, now: Date, until: Date) async throws -> Int64? {
-        let rows = try await client.query(
+        let rows = try await query(
             """
             INSERT INTO refresh_leases (integration, cache_key, generation, holder, expires_at)
             VALUES (\(integration.rawValue), \(cacheKey), 1, \(holder), \(until.timeIntervalSince1970))
@@ -56,15 +56,13 @@ extension PostgresStore {
             WHERE refresh_leases.expires_at <= \(now.timeIntervalSince1970)
             RETURNING generation
             """, logger: logger)
-        var generation: Int64?
-        for try await value in rows.decode(Int64.self) { generation = value }
-        return generation
+        return try rows.first?.decode(Int64.self)
     }
 
     public func releaseRefreshLease(of integration: IntegrationName, cacheKey: String, generation: Int64) async throws {
-        try await client.query(
+        try await query(
             "UPDATE refresh_leases SET expires_at = 0 WHERE integration = \(integration.rawValue) AND cache_key = \(cacheKey) AND generation = \(generation)",
             logger: logger
-        ).count()
+        )
     }
 }

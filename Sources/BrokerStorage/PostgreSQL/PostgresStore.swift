@@ -92,8 +92,8 @@ public final class PostgresStore: BrokerStore {
     /// The migrations applied to this database, oldest first.
     public func appliedMigrations() async throws -> [String] {
         var names: [String] = []
-        for try await name in try await client.query("SELECT name FROM credbroker_migrations ORDER BY applied_order", logger: logger).decode(String.self) {
-            names.append(name)
+        for row in try await query("SELECT name FROM credbroker_migrations ORDER BY applied_order", logger: logger) {
+            names.append(try row.decode(String.self))
         }
         return names
     }
@@ -134,12 +134,61 @@ public final class PostgresStore: BrokerStore {
         try await connection.close()
     }
 
+    /// How long one store operation may take, waiting for a connection included: a database that
+    /// went away costs a caller this much, never the pool's minute of retries.
+    public static let operationTimeout: Duration = .seconds(5)
+
+    /// One statement on a pooled connection, its rows read in full.
+    @discardableResult
+    func query(_ statement: PostgresQuery, logger: Logger) async throws -> [PostgresRow] {
+        try await bounded { [client] in try await client.query(statement, logger: logger).collect() }
+    }
+
+    /// A pooled connection for several statements (reads that need no transaction).
+    func withConnection<Result: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> Result) async throws -> Result {
+        try await bounded { [client] in try await client.withConnection { connection in try await body(connection) } }
+    }
+
     /// One transaction on a pooled connection; the body's own error is what the caller sees.
-    func transaction<Result: Sendable>(_ body: (PostgresConnection) async throws -> Result) async throws -> Result {
+    func transaction<Result: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> Result) async throws -> Result {
+        try await bounded { [client, logger] in
+            do {
+                return try await client.withTransaction(logger: logger) { connection in try await body(connection) }
+            } catch let error as PostgresTransactionError {
+                throw error.closureError ?? error
+            }
+        }
+    }
+
+    /// SQLSTATE classes that say the server is going away rather than that the statement was wrong:
+    /// connection exceptions (08), insufficient resources (53), operator intervention (57: shutdown, terminated).
+    static func meansUnavailable(_ sqlState: String?) -> Bool {
+        guard let sqlState else { return false }
+        return ["08", "53", "57"].contains(String(sqlState.prefix(2)))
+    }
+
+    /// Runs `operation` for at most `operationTimeout`. Failing to reach the database (a timeout, the
+    /// pool giving up) becomes `store_unavailable`; what the database answered stays as it was.
+    private func bounded<Result: Sendable>(_ operation: @escaping @Sendable () async throws -> Result) async throws -> Result {
         do {
-            return try await client.withTransaction(logger: logger) { connection in try await body(connection) }
-        } catch let error as PostgresTransactionError {
-            throw error.closureError ?? error
+            return try await withThrowingTaskGroup(of: Result.self) { group in
+                group.addTask { try await operation() }
+                group.addTask {
+                    try await Task.sleep(for: Self.operationTimeout)
+                    throw BrokerError.storeUnavailable("The database did not answer within \(Self.operationTimeout); try again shortly.")
+                }
+                defer { group.cancelAll() }
+                return try await group.next()!
+            }
+        } catch let error as BrokerError {
+            throw error
+        } catch let error as PSQLError where error.serverInfo != nil && !Self.meansUnavailable(error.serverInfo?[.sqlState]) {
+            throw error
+        } catch let error as PostgresDecodingError {
+            throw error
+        } catch {
+            // Connecting failed, the connection broke, or the pool gave up: the database is out of reach.
+            throw BrokerError.storeUnavailable("The database cannot be reached; try again shortly.")
         }
     }
 
@@ -148,7 +197,7 @@ public final class PostgresStore: BrokerStore {
     public func create(_ integration: Integration, secrets: [SecretField: SealedSecret]) async throws {
         let settings = StoredForm.text(of: integration.settings)
         let lastError = try StoredForm.text(of: integration.lastError)
-        try await transaction { connection in
+        try await transaction { [logger] connection in
             let inserted = try await connection.query(
                 """
                 INSERT INTO integrations (name, kind, display_name, settings, status, linked_account, linked_subject,
@@ -166,7 +215,7 @@ public final class PostgresStore: BrokerStore {
     }
 
     public func integration(named name: IntegrationName) async throws -> Integration? {
-        try await client.withConnection { connection in
+        try await withConnection { [logger] connection in
             let rows = try await connection.query("SELECT * FROM integrations WHERE name = \(name.rawValue)", logger: logger).collect()
             guard let row = rows.first else { return nil }
             let secrets = try await Self.secretMetadata(of: [name.rawValue], on: connection, logger: logger)
@@ -191,7 +240,7 @@ public final class PostgresStore: BrokerStore {
         binds.append(query.limit)
         let whereClause = clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ")
         let sql = PostgresQuery(unsafeSQL: "SELECT * FROM integrations \(whereClause) ORDER BY name LIMIT $\(binds.count)", binds: binds)
-        return try await client.withConnection { connection in
+        return try await withConnection { [logger] connection in
             let rows = try await connection.query(sql, logger: logger).collect().map { $0.makeRandomAccess() }
             let secrets = try await Self.secretMetadata(of: try rows.map { try $0["name"].decode(String.self) }, on: connection, logger: logger)
             return try rows.map { row in try Self.integration(from: row, secrets: secrets[try row["name"].decode(String.self)] ?? [:]) }
@@ -213,13 +262,14 @@ public final class PostgresStore: BrokerStore {
     }
 
     public func update(_ integration: Integration, expectedRevision: Int, secrets: [SecretField: SealedSecret], removing: Set<SecretField>) async throws -> Integration {
-        var stored = integration
-        stored.revision = expectedRevision + 1
+        var next = integration
+        next.revision = expectedRevision + 1
+        let stored = next
         let settings = StoredForm.text(of: stored.settings)
         let lastError = try StoredForm.text(of: stored.lastError)
         let name = stored.name.rawValue
         let revision = stored.revision
-        return try await transaction { connection in
+        return try await transaction { [logger] connection in
             let changed = try await connection.query(
                 """
                 UPDATE integrations SET display_name = \(stored.displayName), settings = \(settings), status = \(stored.status.rawValue),
@@ -246,13 +296,13 @@ public final class PostgresStore: BrokerStore {
 
     public func delete(named name: IntegrationName) async throws -> Bool {
         // Secrets, link sessions, cached tokens and leases go with it (ON DELETE CASCADE).
-        try await client.query("DELETE FROM integrations WHERE name = \(name.rawValue) RETURNING 1", logger: logger).count() > 0
+        try await query("DELETE FROM integrations WHERE name = \(name.rawValue) RETURNING 1", logger: logger).count > 0
     }
 
     public func sealedSecrets(of name: IntegrationName) async throws -> [SecretField: SealedSecret] {
         var result: [SecretField: SealedSecret] = [:]
-        let rows = try await client.query("SELECT field, sealed FROM integration_secrets WHERE integration = \(name.rawValue)", logger: logger)
-        for try await (rawField, bytes) in rows.decode((String, ByteBuffer).self) {
+        let rows = try await query("SELECT field, sealed FROM integration_secrets WHERE integration = \(name.rawValue)", logger: logger)
+        for (rawField, bytes) in try rows.decode((String, ByteBuffer).self) {
             guard let field = SecretField(rawValue: rawField) else { continue }
             result[field] = try StoredForm.sealed(Array(bytes.readableBytesView), field: rawField, of: name.rawValue)
         }
@@ -261,7 +311,7 @@ public final class PostgresStore: BrokerStore {
 
     public func integrationCountsByStatus() async throws -> [IntegrationStatus: Int] {
         var counts: [IntegrationStatus: Int] = [:]
-        for try await (status, count) in try await client.query("SELECT status, COUNT(*) FROM integrations GROUP BY status", logger: logger).decode((String, Int).self) {
+        for (status, count) in try await query("SELECT status, COUNT(*) FROM integrations GROUP BY status", logger: logger).decode((String, Int).self) {
             if let status = IntegrationStatus(rawValue: status) { counts[status] = count }
         }
         return counts
@@ -269,34 +319,34 @@ public final class PostgresStore: BrokerStore {
 
     public func secretCountsByKeyVersion() async throws -> [UInt32: Int] {
         var counts: [UInt32: Int] = [:]
-        let rows = try await client.query("SELECT key_version, COUNT(*) FROM integration_secrets GROUP BY key_version", logger: logger)
-        for try await (version, count) in rows.decode((Int64, Int).self) {
+        let rows = try await query("SELECT key_version, COUNT(*) FROM integration_secrets GROUP BY key_version", logger: logger)
+        for (version, count) in try rows.decode((Int64, Int).self) {
             counts[UInt32(version)] = count
         }
         return counts
     }
 
     public func ping() async throws {
-        try await client.query("SELECT 1", logger: logger).count()
+        try await query("SELECT 1", logger: logger)
     }
 
     public func secrets(notSealedUnder keyVersion: UInt32, after: StoredSecret.Position?, limit: Int) async throws -> [StoredSecret] {
         let version = Int64(keyVersion)
-        let rows: PostgresRowSequence
+        let rows: [PostgresRow]
         if let after {
-            rows = try await client.query(
+            rows = try await query(
                 """
                 SELECT integration, field, sealed FROM integration_secrets
                 WHERE (integration, field) > (\(after.integration.rawValue), \(after.field.rawValue)) AND key_version <> \(version)
                 ORDER BY integration, field LIMIT \(limit)
                 """, logger: logger)
         } else {
-            rows = try await client.query(
+            rows = try await query(
                 "SELECT integration, field, sealed FROM integration_secrets WHERE key_version <> \(version) ORDER BY integration, field LIMIT \(limit)",
                 logger: logger)
         }
         var result: [StoredSecret] = []
-        for try await (rawName, rawField, bytes) in rows.decode((String, String, ByteBuffer).self) {
+        for (rawName, rawField, bytes) in try rows.decode((String, String, ByteBuffer).self) {
             guard let name = IntegrationName(rawName), let field = SecretField(rawValue: rawField) else {
                 throw BrokerError.internalError("The sealed \(rawField) of '\(rawName)' is corrupt in the store.")
             }
@@ -314,7 +364,7 @@ public final class PostgresStore: BrokerStore {
         let versions = replacements.map { Int64($0.rewrapped.keyVersion) }
         let read = replacements.map { ByteBuffer(bytes: $0.read.sealed.serialized) }
         let rewrapped = replacements.map { ByteBuffer(bytes: $0.rewrapped.serialized) }
-        return try await client.query(
+        return try await query(
             """
             UPDATE integration_secrets AS s SET key_version = u.version, sealed = u.rewrapped
             FROM unnest(\(names)::text[], \(fields)::text[], \(versions)::bigint[], \(read)::bytea[], \(rewrapped)::bytea[])
@@ -322,7 +372,7 @@ public final class PostgresStore: BrokerStore {
             WHERE s.integration = u.integration AND s.field = u.field AND s.sealed = u.read
             RETURNING 1
             """, logger: logger
-        ).count()
+        ).count
     }
 
     // MARK: Rows
@@ -376,6 +426,16 @@ public struct PostgresStoreError: Error, CustomStringConvertible {
         }
         if let underlying = error.underlying { return "\(underlying)" }
         return "\(error.code)"
+    }
+}
+
+extension [PostgresRow] {
+    func decode<Column: PostgresDecodable>(_ column: Column.Type) throws -> [Column] {
+        try map { try $0.decode(column) }
+    }
+
+    func decode<each Column: PostgresDecodable>(_ columns: (repeat each Column).Type) throws -> [(repeat each Column)] {
+        try map { try $0.decode(columns) }
     }
 }
 

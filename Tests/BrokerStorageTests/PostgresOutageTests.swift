@@ -1,0 +1,36 @@
+import BrokerCore
+import BrokerStorage
+import BrokerTesting
+import Foundation
+import Logging
+import Testing
+
+/// The database going away while the broker runs: callers get `store_unavailable` within the
+/// store's operation timeout (never the pool's minute of retries), and the store recovers by itself.
+@Suite struct PostgresOutageTests {
+    @Test func outageFailsCallersQuicklyAndRecovers() async throws {
+        let url = try await TestPostgres.freshDatabaseURL()
+        let store = try await PostgresStore(url: url, logger: Logger(label: "test"))
+        let name = IntegrationName("fmis")!
+        try await store.create(StoreSamples.integration("fmis"), secrets: [:])
+        let database = try PostgresURL(url).database
+        // New connections are refused and the open ones are cut: as if the server went away.
+        try await TestPostgres.admin("ALTER DATABASE \(database) ALLOW_CONNECTIONS false")
+        try await TestPostgres.admin("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '\(database)'")
+        for _ in 0..<2 {
+            let started = ContinuousClock.now
+            let error = await #expect(throws: BrokerError.self) { try await store.integration(named: name) }
+            #expect(error?.code == "store_unavailable" && error?.status == 503)
+            #expect(ContinuousClock.now - started < PostgresStore.operationTimeout + .seconds(2))
+        }
+        try await TestPostgres.admin("ALTER DATABASE \(database) ALLOW_CONNECTIONS true")
+        var recovered = false
+        let deadline = ContinuousClock.now + .seconds(30)
+        while !recovered && ContinuousClock.now < deadline {
+            recovered = (try? await store.integration(named: name)) != nil
+            if !recovered { try await Task.sleep(for: .milliseconds(250)) }
+        }
+        #expect(recovered, "the store answers again once the database is back")
+        await store.close()
+    }
+}
