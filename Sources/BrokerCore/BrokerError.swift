@@ -135,6 +135,8 @@ public struct BrokerError: Error, Sendable, Equatable, CustomStringConvertible {
     public static func notReady(_ message: String) -> Self { .init(.notReady, message) }
     /// The database could not be reached in time (PostgreSQL down or unreachable).
     public static func storeUnavailable(_ message: String) -> Self { .init(.storeUnavailable, message) }
+    /// Whether this is `store_unavailable`, where a cache may answer in the store's place.
+    public var isStoreUnavailable: Bool { value == .storeUnavailable }
     public static func notLinkable(_ name: IntegrationName, kind: IntegrationKind) -> Self {
         .init(.wrongKind, "Only google integrations with auth \"oauth\" are linked; '\(name)' is \(kind.rawValue)\(kind == .google ? " with a service account" : "").")
     }

@@ -1,3 +1,4 @@
+import BrokerStorage
 import BrokerTLS
 import BrokerTesting
 import Foundation
@@ -184,6 +185,43 @@ import Testing
         }
         // At most one extra call per lease the dead replica held.
         #expect(cluster.standIns.oauth2.control.count("/oauth/token") <= names.count * 2)
+        await cluster.stop()
+    }
+}
+
+/// PostgreSQL going away under a running broker.
+@Suite(.serialized) struct DatabaseOutageTests {
+    /// While the database is unreachable, tokens held in memory are still handed out, requests that
+    /// need the database get 503 store_unavailable quickly, readiness fails; afterwards all is back.
+    @Test func tokensOutliveADatabaseOutage() async throws {
+        let cluster = try await ReplicaTests.Cluster(replicas: 1)
+        let client = cluster.clients[0]
+        try await cluster.createOAuth2(["fmis"])
+        let before = try await client.json(.POST, "/v1/integrations/fmis/token", key: cluster.consumerKey)
+        #expect(before.status == 200, "\(before.text)")
+        let database = try PostgresURL(try #require(cluster.served.environment["CREDBROKER_DATABASE"])).database
+        try await TestPostgres.admin("ALTER DATABASE \(database) ALLOW_CONNECTIONS false")
+        try await TestPostgres.admin("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '\(database)'")
+        try await Task.sleep(for: .seconds(2.5))  // past the read caches' freshness
+
+        let during = try await client.json(.POST, "/v1/integrations/fmis/token", key: cluster.consumerKey)
+        #expect(during.status == 200, "\(during.text)")
+        #expect(during.json["access_token"] as? String == before.json["access_token"] as? String)
+        let started = ContinuousClock.now
+        let admin = try await client.json(.GET, "/v1/integrations/fmis", key: cluster.adminKey)
+        #expect(admin.status == 503 && admin.json["code"] as? String == "store_unavailable", "\(admin.text)")
+        #expect(ContinuousClock.now - started < .seconds(8))
+        let ready = try await client.request(.GET, "/readyz")
+        #expect(ready.status == 503)
+
+        try await TestPostgres.admin("ALTER DATABASE \(database) ALLOW_CONNECTIONS true")
+        var back = false
+        let deadline = ContinuousClock.now + .seconds(40)
+        while !back && ContinuousClock.now < deadline {
+            back = (try? await client.json(.GET, "/v1/integrations/fmis", key: cluster.adminKey))?.status == 200
+            if !back { try await Task.sleep(for: .milliseconds(500)) }
+        }
+        #expect(back, "the broker answers from the database again once it is back")
         await cluster.stop()
     }
 }

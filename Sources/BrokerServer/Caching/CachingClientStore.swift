@@ -4,7 +4,8 @@ import Foundation
 
 /// Callers looked up by API-key hash or certificate identity on every request are kept in memory for
 /// a few seconds; `clients remove` (another process) takes effect within that TTL. Unknown keys are
-/// never cached, so a new client works at once and guessing fills nothing.
+/// never cached, so a new client works at once and guessing fills nothing. While the database cannot
+/// be reached, a caller seen in the last few minutes is still recognised (stale-if-error).
 final class CachingClientStore: ClientStore {
     let base: any ClientStore
     private let byKeyHash: ReadCache<String, Client>
@@ -17,17 +18,23 @@ final class CachingClientStore: ClientStore {
     }
 
     func client(apiKeyHash: String) async throws -> Client? {
-        if let cached = byKeyHash.value(for: apiKeyHash) { return cached }
-        let client = try await base.client(apiKeyHash: apiKeyHash)
-        if let client { byKeyHash.store(client, for: apiKeyHash) }
-        return client
+        try await lookup(apiKeyHash, in: byKeyHash) { try await self.base.client(apiKeyHash: $0) }
     }
 
     func client(mtlsIdentity: String) async throws -> Client? {
-        if let cached = byIdentity.value(for: mtlsIdentity) { return cached }
-        let client = try await base.client(mtlsIdentity: mtlsIdentity)
-        if let client { byIdentity.store(client, for: mtlsIdentity) }
-        return client
+        try await lookup(mtlsIdentity, in: byIdentity) { try await self.base.client(mtlsIdentity: $0) }
+    }
+
+    private func lookup(_ key: String, in cache: ReadCache<String, Client>, _ read: (String) async throws -> Client?) async throws -> Client? {
+        if let cached = cache.value(for: key) { return cached }
+        do {
+            let client = try await read(key)
+            if let client { cache.store(client, for: key) } else { cache.remove(key) }
+            return client
+        } catch let error as BrokerError where error.isStoreUnavailable {
+            guard let stale = cache.staleValue(for: key) else { throw error }
+            return stale
+        }
     }
 
     func add(_ client: Client) async throws { try await base.add(client) }

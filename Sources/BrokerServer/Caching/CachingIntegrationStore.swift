@@ -16,10 +16,17 @@ final class CachingIntegrationStore: IntegrationStore {
         cache = ReadCache(ttl: ttl)
     }
 
-    /// The integration as stored at most `ttl` ago (the token and pass-through paths).
+    /// The integration as stored at most `ttl` ago (the token and pass-through paths); while the
+    /// database cannot be reached, as last read (up to the cache's stale limit), so tokens held in
+    /// memory keep being handed out through an outage.
     func recentIntegration(named name: IntegrationName) async throws -> Integration? {
         if let cached = cache.value(for: name) { return cached }
-        return try await integration(named: name)
+        do {
+            return try await integration(named: name)
+        } catch let error as BrokerError where error.isStoreUnavailable {
+            guard let stale = cache.staleValue(for: name) else { throw error }
+            return stale
+        }
     }
 
     func integration(named name: IntegrationName) async throws -> Integration? {

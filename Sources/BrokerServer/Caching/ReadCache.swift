@@ -1,35 +1,46 @@
 import Foundation
 import Synchronization
 
-/// A small time-bounded map for hot reads: entries live `ttl` seconds, and the map is emptied when it
-/// reaches `capacity` (a flood of distinct keys costs memory only up to that).
+/// A small time-bounded map for hot reads: entries are fresh for `ttl` seconds, and the map is
+/// emptied when it reaches `capacity` (a flood of distinct keys costs memory only up to that).
+/// An entry stays usable as a fallback for `staleLimit` seconds after it was stored, for when the
+/// store cannot answer (stale-if-error).
 final class ReadCache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
-    private let entries = Mutex<[Key: (value: Value, expires: Date)]>([:])
+    private let entries = Mutex<[Key: (value: Value, stored: Date)]>([:])
     private let ttl: TimeInterval
+    private let staleLimit: TimeInterval
     private let capacity: Int
     private let now: @Sendable () -> Date
 
-    init(ttl: TimeInterval, capacity: Int = 10_000, now: @escaping @Sendable () -> Date = { Date() }) {
+    init(ttl: TimeInterval, staleLimit: TimeInterval = 300, capacity: Int = 10_000, now: @escaping @Sendable () -> Date = { Date() }) {
         self.ttl = ttl
+        self.staleLimit = max(ttl, staleLimit)
         self.capacity = capacity
         self.now = now
     }
 
-    func value(for key: Key) -> Value? {
+    /// The entry while it is fresh.
+    func value(for key: Key) -> Value? { value(for: key, maximumAge: ttl) }
+
+    /// The entry while it is within the stale limit: only for when the store cannot be reached.
+    func staleValue(for key: Key) -> Value? { value(for: key, maximumAge: staleLimit) }
+
+    private func value(for key: Key, maximumAge: TimeInterval) -> Value? {
         let current = now()
         return entries.withLock { entries in
             guard let entry = entries[key] else { return nil }
-            if entry.expires > current { return entry.value }
-            entries[key] = nil
+            let age = current.timeIntervalSince(entry.stored)
+            if age < maximumAge { return entry.value }
+            if age >= staleLimit { entries[key] = nil }
             return nil
         }
     }
 
     func store(_ value: Value, for key: Key) {
-        let expires = now().addingTimeInterval(ttl)
+        let stored = now()
         entries.withLock { entries in
             if entries.count >= capacity { entries.removeAll(keepingCapacity: true) }
-            entries[key] = (value, expires)
+            entries[key] = (value, stored)
         }
     }
 

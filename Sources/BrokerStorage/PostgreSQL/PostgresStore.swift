@@ -3,12 +3,14 @@ import Foundation
 public import Logging
 import NIOSSL
 import PostgresNIO
+import Synchronization
 
 /// The store for several replicas: one PostgreSQL database through a connection pool, every write
 /// one transaction, migrated on open under an advisory lock so replicas starting together migrate once.
 public final class PostgresStore: BrokerStore {
     let client: PostgresClient
     let logger: Logger
+    private let reachability = Reachability()
     private let running: Task<Void, Never>
     public let url: PostgresURL
 
@@ -169,7 +171,27 @@ public final class PostgresStore: BrokerStore {
 
     /// Runs `operation` for at most `operationTimeout`. Failing to reach the database (a timeout, the
     /// pool giving up) becomes `store_unavailable`; what the database answered stays as it was.
+    /// Once the database is found unreachable, operations fail at once, except one probe a second,
+    /// until a probe gets through: an outage costs callers nothing but the answer.
     private func bounded<Result: Sendable>(_ operation: @escaping @Sendable () async throws -> Result) async throws -> Result {
+        guard reachability.admit() else {
+            throw BrokerError.storeUnavailable("The database cannot be reached; try again shortly.")
+        }
+        do {
+            let result = try await attempt(operation)
+            reachability.succeeded()
+            return result
+        } catch let error as BrokerError where error.isStoreUnavailable {
+            reachability.failed()
+            throw error
+        } catch {
+            // The database answered (a conflict, a constraint), or the caller went away.
+            reachability.succeeded()
+            throw error
+        }
+    }
+
+    private func attempt<Result: Sendable>(_ operation: @escaping @Sendable () async throws -> Result) async throws -> Result {
         do {
             return try await withThrowingTaskGroup(of: Result.self) { group in
                 group.addTask { try await operation() }
@@ -187,6 +209,7 @@ public final class PostgresStore: BrokerStore {
         } catch let error as PostgresDecodingError {
             throw error
         } catch {
+            if Task.isCancelled { throw error }
             // Connecting failed, the connection broke, or the pool gave up: the database is out of reach.
             throw BrokerError.storeUnavailable("The database cannot be reached; try again shortly.")
         }
@@ -407,6 +430,42 @@ public final class PostgresStore: BrokerStore {
             date: { column in try row[column].decode(Double?.self).map(Date.init(timeIntervalSince1970:)) },
             text: { column in try row[column].decode(String?.self) },
             revision: row["revision"].decode(Int.self))
+    }
+}
+
+/// Whether the database was reachable at the last try; while not, it admits one probe a second.
+final class Reachability: Sendable {
+    private struct State {
+        var nextProbe: ContinuousClock.Instant?
+        var probing = false
+    }
+    private let state = Mutex(State())
+    private let probeInterval: Duration
+
+    init(probeInterval: Duration = .seconds(1)) {
+        self.probeInterval = probeInterval
+    }
+
+    /// Whether an operation may try the database now.
+    func admit() -> Bool {
+        state.withLock { state in
+            guard let next = state.nextProbe else { return true }
+            guard !state.probing, ContinuousClock.now >= next else { return false }
+            state.probing = true
+            return true
+        }
+    }
+
+    func succeeded() {
+        state.withLock { $0 = State() }
+    }
+
+    func failed() {
+        let next = ContinuousClock.now + probeInterval
+        state.withLock { state in
+            state.nextProbe = next
+            state.probing = false
+        }
     }
 }
 
