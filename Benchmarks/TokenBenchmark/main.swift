@@ -3,7 +3,10 @@
 //    against `GET /healthz` on the same server, same connections, as the baseline;
 // 2. refresh storm: N integrations with nothing cached, C concurrent callers each asking for every
 //    one of them in its own order: exactly N calls must reach the provider; latency percentiles.
-// Run in release mode: swift run -c release TokenBenchmark [integrations=1000] [connections=64] [seconds=5]
+// Run in release mode: swift run -c release TokenBenchmark [integrations=1000] [connections=64] [seconds=5] [replicas=1]
+// The store is SQLite unless CREDBROKER_BENCH_DATABASE names a (fresh) PostgreSQL database; with
+// replicas > 1 (PostgreSQL only), that many brokers in this process share it, each with its own
+// pool, caches and port, and the callers are spread over them. scripts/bench-stores.sh runs both.
 import AsyncHTTPClient
 import BrokerCore
 import BrokerSealing
@@ -22,6 +25,9 @@ let arguments = CommandLine.arguments.dropFirst().compactMap(Int.init)
 let integrations = arguments.count > 0 ? arguments[0] : 1000
 let connections = arguments.count > 1 ? arguments[1] : 64
 let seconds = arguments.count > 2 ? arguments[2] : 5
+let replicas = arguments.count > 3 ? arguments[3] : 1
+let postgresURL = ProcessInfo.processInfo.environment["CREDBROKER_BENCH_DATABASE"].flatMap { $0.isEmpty ? nil : $0 }
+precondition(replicas == 1 || postgresURL != nil, "several replicas need CREDBROKER_BENCH_DATABASE (PostgreSQL)")
 let directory = FileManager.default.temporaryDirectory.appendingPathComponent("token-bench-\(getpid())").path
 try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
 defer { try? FileManager.default.removeItem(atPath: directory) }
@@ -39,14 +45,16 @@ let standIn = try await OAuth2StandIn(
 
 var configuration = BrokerConfiguration()
 configuration.listenPort = 0
-configuration.database = directory + "/credbroker.sqlite"
+configuration.database = postgresURL ?? directory + "/credbroker.sqlite"
 configuration.keyringPath = directory + "/keyring.json"
 configuration.tlsCertificatePath = try write(issued.certificatePEM, "server.pem")
 configuration.tlsKeyPath = try write(issued.privateKeyPEM, "server-key.pem")
 configuration.upstreamCAPath = try write(authority.certificatePEM, "ca.pem")
 configuration.auditLog = directory + "/audit.log"
 try KeyringFile.write(try Keyring.generate(), to: configuration.keyringPath, overwrite: false)
-let store = try SQLiteStore(path: configuration.database)
+var logger = Logger(label: "bench")
+logger.logLevel = .error
+let store = try await StoreFactory.open(configuration, logger: logger)
 var keys: [String: String] = [:]
 for (name, role) in [("admin", Role.admin), ("consumer", Role.consumer)] {
     let (key, hash) = try APIKey.generate()
@@ -54,14 +62,18 @@ for (name, role) in [("admin", Role.admin), ("consumer", Role.consumer)] {
     try await store.add(Client(name: name, roles: [role], patterns: [.everything], mtlsIdentity: nil, apiKeyHash: hash, createdAt: Date()))
 }
 
-var logger = Logger(label: "bench")
-logger.logLevel = .error
-let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
-let app = try await buildApplication(configuration: configuration, logger: logger, listensForSIGHUP: false) { channel in
-    continuation.yield(channel.localAddress?.port ?? 0)
+await store.close()
+var servers: [Task<Void, any Error>] = []
+var ports: [Int] = []
+for _ in 0..<replicas {
+    let (started, continuation) = AsyncStream.makeStream(of: Int.self)
+    let app = try await buildApplication(configuration: configuration, logger: logger, listensForSIGHUP: false) { channel in
+        continuation.yield(channel.localAddress?.port ?? 0)
+    }
+    servers.append(Task { try await app.runService(gracefulShutdownSignals: []) })
+    ports.append(await started.first { _ in true }!)
 }
-let server = Task { try await app.runService(gracefulShutdownSignals: []) }
-let port = await ports.first { _ in true }!
+let replicaPorts = ports
 
 var tls = TLSConfiguration.makeClientConfiguration()
 tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMBytes(Array(authority.certificatePEM.utf8)))
@@ -69,8 +81,9 @@ let client = HTTPClient(
     eventLoopGroupProvider: .singleton,
     configuration: .init(tlsConfiguration: tls, connectionPool: .init(idleTimeout: .seconds(120), concurrentHTTP1ConnectionsPerHostSoftLimit: connections)))
 
-func request(_ method: HTTPMethod, _ path: String, key: String?, body: [String: Any]? = nil) async throws -> (Int, ByteBuffer) {
-    var request = HTTPClientRequest(url: "https://127.0.0.1:\(port)\(path)")
+/// A request to replica `replica` (modulo the number of replicas).
+func request(_ method: HTTPMethod, _ path: String, key: String?, body: [String: Any]? = nil, replica: Int = 0) async throws -> (Int, ByteBuffer) {
+    var request = HTTPClientRequest(url: "https://127.0.0.1:\(replicaPorts[replica % replicaPorts.count])\(path)")
     request.method = method
     if let key { request.headers.add(name: "Authorization", value: "Bearer \(key)") }
     if let body {
@@ -90,17 +103,17 @@ func percentile(_ samples: [Duration], _ p: Double) -> Double {
     return milliseconds(sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))])
 }
 
-/// `connections` workers sending `make()` for `seconds`; returns requests per second and latencies.
-func load(_ label: String, _ send: @escaping @Sendable () async throws -> Int) async throws -> (rate: Double, samples: [Duration]) {
+/// `connections` workers sending `send(worker)` for `seconds`; returns requests per second and latencies.
+func load(_ label: String, _ send: @escaping @Sendable (Int) async throws -> Int) async throws -> (rate: Double, samples: [Duration]) {
     let deadline = ContinuousClock.now + .seconds(seconds)
     let started = ContinuousClock.now
     let samples = try await withThrowingTaskGroup(of: [Duration].self) { group in
-        for _ in 0..<connections {
+        for worker in 0..<connections {
             group.addTask {
                 var own: [Duration] = []
                 while ContinuousClock.now < deadline {
                     let start = ContinuousClock.now
-                    let status = try await send()
+                    let status = try await send(worker)
                     precondition(status == 200, "\(label): HTTP \(status)")
                     own.append(ContinuousClock.now - start)
                 }
@@ -126,12 +139,12 @@ let consumer = keys["consumer"]!
 let names = (0..<integrations).map { "fmis-\($0)" }
 let stormStart = ContinuousClock.now
 let storm = try await withThrowingTaskGroup(of: [Duration].self) { group in
-    for _ in 0..<connections {
+    for worker in 0..<connections {
         group.addTask {
             var own: [Duration] = []
             for name in names.shuffled() {
                 let start = ContinuousClock.now
-                let (status, _) = try await request(.POST, "/v1/integrations/\(name)/token", key: consumer)
+                let (status, _) = try await request(.POST, "/v1/integrations/\(name)/token", key: consumer, replica: worker)
                 precondition(status == 200)
                 own.append(ContinuousClock.now - start)
             }
@@ -143,13 +156,15 @@ let storm = try await withThrowingTaskGroup(of: [Duration].self) { group in
     return all
 }
 let stormSeconds = milliseconds(ContinuousClock.now - stormStart) / 1000
+let storeName = postgresURL == nil ? "SQLite" : "PostgreSQL"
+print("store: \(storeName), \(replicas) replica(s)")
 print("refresh storm: \(integrations) integrations x \(connections) concurrent callers = \(storm.count) requests in \(String(format: "%.1f", stormSeconds)) s")
 print("  upstream token calls: \(standIn.control.count("/oauth/token")) (must be \(integrations))")
 print(String(format: "  latency p50 %.2f ms, p99 %.2f ms, max %.2f ms", percentile(storm, 0.5), percentile(storm, 0.99), percentile(storm, 1)))
 
 // 2. Cached hand-out against /healthz on the same server and connections.
-let baseline = try await load("healthz") { try await request(.GET, "/healthz", key: nil).0 }
-let tokens = try await load("token") { try await request(.POST, "/v1/integrations/fmis-0/token", key: consumer).0 }
+let baseline = try await load("healthz") { try await request(.GET, "/healthz", key: nil, replica: $0).0 }
+let tokens = try await load("token") { try await request(.POST, "/v1/integrations/fmis-0/token", key: consumer, replica: $0).0 }
 print("cached hand-out over TLS keep-alive, \(connections) connections, \(seconds) s each:")
 print(String(format: "  GET /healthz (baseline):         %8.0f req/s, p50 %.2f ms, p99 %.2f ms", baseline.rate, percentile(baseline.samples, 0.5), percentile(baseline.samples, 0.99)))
 print(String(format: "  POST /v1/integrations/…/token:   %8.0f req/s, p50 %.2f ms, p99 %.2f ms", tokens.rate, percentile(tokens.samples, 0.5), percentile(tokens.samples, 0.99)))
@@ -157,5 +172,5 @@ print(String(format: "  token / healthz throughput: %.2fx", tokens.rate / baseli
 print("  upstream token calls after the load: \(standIn.control.count("/oauth/token"))")
 
 try await client.shutdown().get()
-server.cancel()
+for server in servers { server.cancel() }
 await standIn.server.stop()
