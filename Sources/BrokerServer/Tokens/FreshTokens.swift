@@ -19,6 +19,8 @@ struct FreshTokens: Sendable {
     let leaseDuration: TimeInterval
     /// How often a replica waiting on another's fetch looks for its token.
     var pollInterval: Duration = .milliseconds(50)
+    /// How often it asks for the lease again meanwhile.
+    var leaseRetryInterval: Duration = .seconds(1)
 
     /// `storedLifetime`: how long a stored token must still live to be used instead of a fetch.
     func token(for integration: Integration, key: TokenCache.Key, storedLifetime: TimeInterval) async throws(TokenFetchError) -> AccessToken {
@@ -48,12 +50,17 @@ struct FreshTokens: Sendable {
                 await persisted.save(token, for: key, fence: nil)
                 return token
             case .heldElsewhere:
-                if let stored = await persisted.load(key, replacing: seen) { return stored }
+                // Reads are cheap and the token usually lands within one provider round trip; the
+                // lease (a write) is asked for again only every `leaseRetryInterval`, in case its
+                // holder gave it up (a failure) or died.
+                let retryLease = ContinuousClock.now + leaseRetryInterval
+                while ContinuousClock.now < retryLease {
+                    try? await Task.sleep(for: pollInterval)
+                    if let stored = await persisted.load(key, replacing: seen) { return stored }
+                }
                 guard ContinuousClock.now < giveUp else {
                     throw .unavailable(message: "another replica has been fetching this token for too long", retryAfter: 1)
                 }
-                try? await Task.sleep(for: pollInterval)
-                if let stored = await persisted.load(key, replacing: seen) { return stored }
             }
         }
     }
