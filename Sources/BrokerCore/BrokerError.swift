@@ -27,6 +27,7 @@ public struct BrokerError: Error, Sendable, Equatable, CustomStringConvertible {
         case googleNotConfigured = "google_not_configured"
         case rateLimited = "rate_limited"
         case storeUnavailable = "store_unavailable"
+        case requestTimeout = "request_timeout"
     }
 
     private let value: Code
@@ -55,6 +56,7 @@ public struct BrokerError: Error, Sendable, Equatable, CustomStringConvertible {
         case .integrationNotFound, .notFound: 404
         case .methodNotAllowed: 405
         case .nameTaken, .conflict: 409
+        case .requestTimeout: 408
         case .payloadTooLarge: 413
         case .unsupportedMediaType: 415
         case .validationFailed: 422
@@ -96,6 +98,7 @@ public struct BrokerError: Error, Sendable, Equatable, CustomStringConvertible {
         case .googleNotConfigured: "Google is not configured"
         case .rateLimited: "Too many requests"
         case .storeUnavailable: "Database unavailable"
+        case .requestTimeout: "Request timeout"
         }
     }
 
@@ -135,6 +138,8 @@ public struct BrokerError: Error, Sendable, Equatable, CustomStringConvertible {
     public static func notReady(_ message: String) -> Self { .init(.notReady, message) }
     /// The database could not be reached in time (PostgreSQL down or unreachable).
     public static func storeUnavailable(_ message: String) -> Self { .init(.storeUnavailable, message) }
+    /// The client took too long to send its request.
+    public static func requestTimeout(_ message: String) -> Self { .init(.requestTimeout, message) }
     /// Whether this is `store_unavailable`, where a cache may answer in the store's place.
     public var isStoreUnavailable: Bool { value == .storeUnavailable }
     public static func notLinkable(_ name: IntegrationName, kind: IntegrationKind) -> Self {

@@ -62,7 +62,7 @@ public func buildApplication(
         authFailuresPerMinute: configuration.authFailuresPerMinute, refreshLeaseSeconds: configuration.refreshLeaseSeconds, logger: logger)
     return Application(
         router: buildRouter(dependencies: dependencies),
-        server: try .tls(tlsConfiguration: tls),
+        server: try .tls(.http1(configuration: .init(idleTimeout: .milliseconds(Int64(configuration.idleTimeoutSeconds * 1000)))), tlsConfiguration: tls),
         configuration: .init(address: .hostname(configuration.listenHost, port: configuration.listenPort), serverName: "credbroker"),
         services: [
             KeyringReloader(

@@ -42,6 +42,9 @@ public struct BrokerConfiguration: Sendable {
     /// How long one replica may hold the right to refresh a token before another may take it over
     /// (`CREDBROKER_REFRESH_LEASE_SECONDS`): longer than a fetch with its retries takes.
     public var refreshLeaseSeconds: Double = 30
+    /// How long a connection may stay silent — idle between requests, or stalled in a handshake or
+    /// half-sent headers — before the broker closes it (`CREDBROKER_IDLE_TIMEOUT_SECONDS`).
+    public var idleTimeoutSeconds: Double = 30
     /// How often the keyring file is checked for changes; nil turns polling off (SIGHUP still reloads).
     public var keyringReloadInterval: Duration? = .seconds(2)
 
@@ -124,6 +127,10 @@ public struct BrokerConfiguration: Sendable {
         if let cooldown = string("credbroker.circuit.cooldown.seconds") {
             guard let value = Double(cooldown), value >= 0.1, value <= 3600 else { throw ConfigurationError("CREDBROKER_CIRCUIT_COOLDOWN_SECONDS must be seconds from 0.1 to 3600, not '\(cooldown)'") }
             configuration.circuitCooldownSeconds = value
+        }
+        if let idle = string("credbroker.idle.timeout.seconds") {
+            guard let value = Double(idle), value >= 1, value <= 3600 else { throw ConfigurationError("CREDBROKER_IDLE_TIMEOUT_SECONDS must be seconds from 1 to 3600, not '\(idle)'") }
+            configuration.idleTimeoutSeconds = value
         }
         if let lease = string("credbroker.refresh.lease.seconds") {
             guard let value = Double(lease), value >= 1, value <= 600 else { throw ConfigurationError("CREDBROKER_REFRESH_LEASE_SECONDS must be seconds from 1 to 600, not '\(lease)'") }

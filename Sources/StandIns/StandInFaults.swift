@@ -15,6 +15,12 @@ public enum StandInFault: Sendable, Equatable {
     case hang
     /// 307 to another URL (a client must not follow it with credentials).
     case redirect(to: String)
+    /// 200 with a body of this many bytes (more than a client should read).
+    case hugeBody(bytes: Int)
+    /// 200 whose JSON body arrives one byte per `interval` (a slow drip that never quite stalls).
+    case slowDrip(interval: Duration)
+    /// 200 headers, part of a body, then the connection is dropped.
+    case reset
 }
 
 /// Shared by every stand-in: the fault in force and how many requests each path received.

@@ -42,6 +42,9 @@ public final class StandInServer: Sendable {
     }
 }
 
+/// Thrown by the `.reset` fault to drop a connection mid-answer.
+struct StandInReset: Error {}
+
 /// Helpers the stand-ins share for reading requests and writing answers.
 enum StandInHTTP {
     static func body(_ request: Request) async throws -> String {
@@ -79,6 +82,31 @@ enum StandInHTTP {
             throw CancellationError()
         case .redirect(let location):
             return Response(status: .temporaryRedirect, headers: [.location: location])
+        case .hugeBody(let bytes):
+            let chunk = ByteBuffer(repeating: UInt8(ascii: " "), count: 64 * 1024)
+            return Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(contentLength: bytes) { writer in
+                var left = bytes
+                while left > 0 {
+                    try await writer.write(chunk.getSlice(at: 0, length: min(left, chunk.readableBytes))!)
+                    left -= min(left, chunk.readableBytes)
+                }
+                try await writer.finish(nil)
+            })
+        case .slowDrip(let interval):
+            let body = Array(#"{"access_token":"drip","token_type":"Bearer","expires_in":3600}"#.utf8)
+            return Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(contentLength: body.count) { writer in
+                for byte in body {
+                    try await writer.write(ByteBuffer(bytes: [byte]))
+                    try await Task.sleep(for: interval)
+                }
+                try await writer.finish(nil)
+            })
+        case .reset:
+            return Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(contentLength: 4096) { writer in
+                try await writer.write(ByteBuffer(string: #"{"access_token":"cut-"#))
+                // Failing the body write makes the server close the connection mid-answer.
+                throw StandInReset()
+            })
         }
     }
 

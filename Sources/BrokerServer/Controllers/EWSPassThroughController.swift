@@ -26,16 +26,7 @@ struct EWSPassThroughController {
         guard Self.soapMediaTypes.contains(mediaType) else {
             throw BrokerErrorResponse(.unsupportedMediaType(expected: "text/xml (a SOAP envelope)"))
         }
-        if let length = request.headers[.contentLength].flatMap(Int.init), length > BodyLimits.ews {
-            throw BrokerErrorResponse(.payloadTooLarge(limit: BodyLimits.ews))
-        }
-        var body = request
-        let buffer: ByteBuffer
-        do {
-            buffer = try await body.collectBody(upTo: BodyLimits.ews)
-        } catch {
-            throw BrokerErrorResponse(.payloadTooLarge(limit: BodyLimits.ews))
-        }
+        let buffer = try await BodyLimits.collect(request, upTo: BodyLimits.ews)
         guard let integration = try await dependencies.integrationCache.recentIntegration(named: name) else {
             throw BrokerErrorResponse(.integrationNotFound(name.rawValue))
         }

@@ -10,16 +10,7 @@ enum RequestBody {
         guard mediaTypes.contains(contentType) else {
             throw BrokerErrorResponse(.unsupportedMediaType(expected: mediaTypes.joined(separator: " or ")))
         }
-        if let length = request.headers[.contentLength].flatMap(Int.init), length > limit {
-            throw BrokerErrorResponse(.payloadTooLarge(limit: limit))
-        }
-        var request = request
-        let buffer: ByteBuffer
-        do {
-            buffer = try await request.collectBody(upTo: limit)
-        } catch {
-            throw BrokerErrorResponse(.payloadTooLarge(limit: limit))
-        }
+        let buffer = try await BodyLimits.collect(request, upTo: limit)
         guard buffer.readableBytes > 0 else { throw BrokerErrorResponse(.invalidRequest("The request body is empty; send a JSON object.")) }
         do {
             return try JSONDecoder().decode(JSONValue.self, from: Data(buffer.readableBytesView))
