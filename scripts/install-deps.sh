@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs what building and testing credbroker needs on a Debian machine with Swift 6.3:
 # the OpenSSL, SQLite and libcurl development files, pkg-config, Chromium and chromedriver (the
-# Link G Suite browser tests), PostgreSQL's server (the tests start a throwaway one), and Python's `cryptography`
-# (the tests open sealed secrets with it to prove the documented format).
+# Link G Suite browser tests), PostgreSQL's server (the tests start a throwaway one), and Python's
+# `cryptography` and `sslyze`.
 set -euo pipefail
 
 packages=()
@@ -23,8 +23,12 @@ if ((${#packages[@]})); then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${packages[@]}" >/dev/null
 fi
 
-if ! python3 -c 'import cryptography' 2>/dev/null; then
-    echo "install-deps: installing Python's cryptography package"
-    python3 -m pip install --quiet cryptography 2>/dev/null \
-        || python3 -m pip install --quiet --break-system-packages cryptography
-fi
+# cryptography: the tests open sealed secrets with it to prove the documented format.
+# sslyze: the TLS scan of the served broker.
+for module in cryptography sslyze; do
+    if ! python3 -c "import $module" 2>/dev/null; then
+        echo "install-deps: installing Python's $module package"
+        python3 -m pip install --quiet "$module" 2>/dev/null \
+            || python3 -m pip install --quiet --break-system-packages "$module"
+    fi
+done
