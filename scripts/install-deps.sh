@@ -2,7 +2,7 @@
 # Installs what building and testing credbroker needs on a Debian machine with Swift 6.3:
 # the OpenSSL, SQLite and libcurl development files, pkg-config, Chromium and chromedriver (the
 # Link G Suite browser tests), PostgreSQL's server (the tests start a throwaway one), and Python's
-# `cryptography` and `sslyze`.
+# `cryptography`, `sslyze` and `schemathesis`.
 set -euo pipefail
 
 packages=()
@@ -24,8 +24,8 @@ if ((${#packages[@]})); then
 fi
 
 # cryptography: the tests open sealed secrets with it to prove the documented format.
-# sslyze: the TLS scan of the served broker.
-for module in cryptography sslyze; do
+# sslyze: the TLS scan of the served broker. schemathesis: fuzzing the API from its OpenAPI document.
+for module in cryptography sslyze schemathesis; do
     if ! python3 -c "import $module" 2>/dev/null; then
         echo "install-deps: installing Python's $module package"
         python3 -m pip install --quiet "$module" 2>/dev/null \

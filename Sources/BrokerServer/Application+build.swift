@@ -16,7 +16,8 @@ public func buildRouter(dependencies: BrokerDependencies) -> Router<BrokerReques
     // The request log is outermost so it also records the problem documents.
     router.add(middleware: RequestLogMiddleware())
     router.add(middleware: MetricsMiddleware(metrics: dependencies.metrics))
-    router.add(middleware: ProblemMiddleware())
+    let knownRoutes = KnownRoutes()
+    router.add(middleware: ProblemMiddleware(knownRoutes: knownRoutes))
     HealthController(dependencies: dependencies).addRoutes(to: router)
     let metrics = MetricsController(dependencies: dependencies)
     if dependencies.metricsAuth == .ops {
@@ -33,6 +34,7 @@ public func buildRouter(dependencies: BrokerDependencies) -> Router<BrokerReques
     TokenController(dependencies: dependencies).addRoutes(to: v1)
     LinkController(dependencies: dependencies).addRoutes(to: v1)
     KeyController(dependencies: dependencies).addRoutes(to: v1)
+    knownRoutes.record(router.routes)
     return router
 }
 

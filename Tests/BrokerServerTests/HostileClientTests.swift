@@ -7,7 +7,7 @@ import Testing
 
 /// Clients that hold connections without finishing requests, or send too much: callers are still
 /// served, the broker closes what stalls, and oversize input is refused before it is processed.
-@Suite(.serialized) struct HostileClientTests {
+@Suite(.serialized, .timeLimit(.minutes(3))) struct HostileClientTests {
     static let idleTimeout = 2.0
 
     static func fixture() async throws -> BrokerFixture {

@@ -31,7 +31,7 @@ struct UpstreamFaultCase: Sendable, CustomTestStringConvertible {
 /// The provider misbehaves in each way we know: every caller gets a clear problem document within a
 /// bounded time, a token already cached keeps being served, the stored integration is untouched,
 /// and once the provider is well again tokens flow again.
-@Suite struct UpstreamFaultTests {
+@Suite(.timeLimit(.minutes(3))) struct UpstreamFaultTests {
     static let upstreamTimeout = 3
 
     @Test(arguments: UpstreamFaultCase.all)

@@ -7,7 +7,7 @@ import Testing
 
 /// The database going away while the broker runs: callers get `store_unavailable` within the
 /// store's operation timeout (never the pool's minute of retries), and the store recovers by itself.
-@Suite struct PostgresOutageTests {
+@Suite(.timeLimit(.minutes(2))) struct PostgresOutageTests {
     @Test func outageFailsCallersQuicklyAndRecovers() async throws {
         let url = try await TestPostgres.freshDatabaseURL()
         let store = try await PostgresStore(url: url, logger: Logger(label: "test"))
@@ -23,6 +23,7 @@ import Testing
             #expect(error?.code == "store_unavailable" && error?.status == 503)
             #expect(ContinuousClock.now - started < PostgresStore.operationTimeout + .seconds(2))
         }
+        // Back whatever the expectations found, so the server is left as it was.
         try await TestPostgres.admin("ALTER DATABASE \(database) ALLOW_CONNECTIONS true")
         var recovered = false
         let deadline = ContinuousClock.now + .seconds(30)

@@ -7,7 +7,7 @@ import Logging
 import Testing
 
 /// What only the PostgreSQL store promises: its URL, TLS, and replicas migrating together.
-@Suite struct PostgresStoreTests {
+@Suite(.timeLimit(.minutes(3))) struct PostgresStoreTests {
     /// Replicas starting at once against an empty database migrate it exactly once.
     @Test func replicasOpeningTogetherMigrateOnce() async throws {
         let url = try await TestPostgres.freshDatabaseURL()

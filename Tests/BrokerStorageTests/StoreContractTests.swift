@@ -5,7 +5,7 @@ import Foundation
 import Testing
 
 /// What every store promises, run against SQLite and PostgreSQL alike so the two cannot drift.
-@Suite struct StoreContractTests {
+@Suite(.timeLimit(.minutes(3))) struct StoreContractTests {
     typealias S = StoreSamples
 
     /// Both stores record the same migrations, in order.

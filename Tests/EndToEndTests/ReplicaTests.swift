@@ -9,7 +9,7 @@ import Testing
 
 /// Three `credbroker serve` processes on loopback sharing one PostgreSQL database, as replicas
 /// behind a load balancer; requests are spread over them.
-@Suite(.serialized) struct ReplicaTests {
+@Suite(.serialized, .timeLimit(.minutes(5))) struct ReplicaTests {
     /// The replicas, the stand-ins they call, and clients for each replica.
     struct Cluster {
         let standIns: StandInSet
@@ -190,7 +190,7 @@ import Testing
 }
 
 /// PostgreSQL going away under a running broker.
-@Suite(.serialized) struct DatabaseOutageTests {
+@Suite(.serialized, .timeLimit(.minutes(3))) struct DatabaseOutageTests {
     /// While the database is unreachable, tokens held in memory are still handed out, requests that
     /// need the database get 503 store_unavailable quickly, readiness fails; afterwards all is back.
     @Test func tokensOutliveADatabaseOutage() async throws {

@@ -5,7 +5,7 @@ import Testing
 
 /// sslyze (from PyPI) scans the served broker, plain and with client certificates requested;
 /// scripts/tls-scan-check.py holds the policy the report must meet.
-@Suite(.serialized) struct TLSScanTests {
+@Suite(.serialized, .timeLimit(.minutes(3))) struct TLSScanTests {
     @Test(arguments: [false, true])
     func tlsScanFindsNothingWeak(requestingClientCertificates: Bool) async throws {
         var extra: [String: String] = [:]

@@ -18,17 +18,11 @@ enum BodyLimits {
             throw BrokerErrorResponse(.payloadTooLarge(limit: limit))
         }
         do {
-            return try await withThrowingTaskGroup(of: ByteBuffer.self) { group in
-                group.addTask {
-                    var request = request
-                    return try await request.collectBody(upTo: limit)
-                }
-                group.addTask {
-                    try await Task.sleep(for: readTime)
-                    throw BrokerErrorResponse(.requestTimeout("The request body did not arrive within \(readTime.components.seconds) seconds."))
-                }
-                defer { group.cancelAll() }
-                return try await group.next()!
+            return try await withDeadline(
+                readTime, orThrow: { BrokerErrorResponse(.requestTimeout("The request body did not arrive within \(readTime.components.seconds) seconds.")) }
+            ) {
+                var request = request
+                return try await request.collectBody(upTo: limit)
             }
         } catch let error as BrokerErrorResponse {
             throw error

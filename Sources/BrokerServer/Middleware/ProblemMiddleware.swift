@@ -6,7 +6,11 @@ import Logging
 /// Turns every error into a problem document, so no route, framework refusal or unexpected failure
 /// ever answers in another shape, and nothing unexpected (which might hold a secret) reaches a caller.
 public struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
-    public init() {}
+    let knownRoutes: KnownRoutes?
+
+    public init() { knownRoutes = nil }
+
+    init(knownRoutes: KnownRoutes) { self.knownRoutes = knownRoutes }
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
@@ -23,6 +27,10 @@ public struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             context.logger.error("sealing failed", metadata: ["credbroker.error": "\(error)"])
             return ProblemDocument(.internalError()).response()
         } catch let error as any HTTPResponseError {
+            if error.status == .notFound, let allowed = knownRoutes?.methods(at: request.uri.path) {
+                let allow = allowed.joined(separator: ", ")
+                return ProblemDocument(.methodNotAllowed("\(request.method) is not allowed on \(request.uri.path); use \(allow).")).response(headers: [.allow: allow])
+            }
             return ProblemDocument(Self.brokerError(for: error.status, request: request)).response()
         } catch {
             // The error's text may quote input or an upstream; log its type only.

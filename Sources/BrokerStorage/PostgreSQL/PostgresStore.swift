@@ -193,15 +193,10 @@ public final class PostgresStore: BrokerStore {
 
     private func attempt<Result: Sendable>(_ operation: @escaping @Sendable () async throws -> Result) async throws -> Result {
         do {
-            return try await withThrowingTaskGroup(of: Result.self) { group in
-                group.addTask { try await operation() }
-                group.addTask {
-                    try await Task.sleep(for: Self.operationTimeout)
-                    throw BrokerError.storeUnavailable("The database did not answer within \(Self.operationTimeout); try again shortly.")
-                }
-                defer { group.cancelAll() }
-                return try await group.next()!
-            }
+            return try await withDeadline(
+                Self.operationTimeout,
+                orThrow: { BrokerError.storeUnavailable("The database did not answer within \(Self.operationTimeout); try again shortly.") },
+                operation)
         } catch let error as BrokerError {
             throw error
         } catch let error as PSQLError where error.serverInfo != nil && !Self.meansUnavailable(error.serverInfo?[.sqlState]) {
