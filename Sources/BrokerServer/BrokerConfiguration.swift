@@ -55,19 +55,24 @@ public struct BrokerConfiguration: Sendable {
 
     public init() {}
 
-    /// Reads `CREDBROKER_*` from `environment`, then from the JSON file `CREDBROKER_CONFIG` names
-    /// (nested the same way: `{"credbroker": {"tls": {"cert": "…"}}}` is `CREDBROKER_TLS_CERT`);
-    /// the environment wins.
+    /// Reads `CREDBROKER_*` from `environment`, then from the JSON or YAML file `CREDBROKER_CONFIG`
+    /// names (nested the same way: `{"credbroker": {"tls": {"cert": "…"}}}` or `credbroker: {tls: {cert: …}}`
+    /// is `CREDBROKER_TLS_CERT`); the environment wins.
     public static func load(environment: [String: String] = ProcessInfo.processInfo.environment) async throws -> BrokerConfiguration {
         var providers: [any ConfigProvider] = [EnvironmentVariablesProvider(environmentVariables: environment)]
         if let file = environment["CREDBROKER_CONFIG"], !file.isEmpty {
-            guard file.hasSuffix(".json") else {
-                throw ConfigurationError("CREDBROKER_CONFIG=\(file): only JSON configuration files are supported (name it *.json)")
+            let isYAML = file.hasSuffix(".yaml") || file.hasSuffix(".yml")
+            guard isYAML || file.hasSuffix(".json") else {
+                throw ConfigurationError("CREDBROKER_CONFIG=\(file): name a JSON (*.json) or YAML (*.yaml, *.yml) file")
             }
             do {
-                providers.append(try await FileProvider<JSONSnapshot>(filePath: FilePath(file)))
+                if isYAML {
+                    providers.append(try await FileProvider<YAMLSnapshot>(filePath: FilePath(file)))
+                } else {
+                    providers.append(try await FileProvider<JSONSnapshot>(filePath: FilePath(file)))
+                }
             } catch {
-                throw ConfigurationError("CREDBROKER_CONFIG=\(file) cannot be read as JSON: \(error)")
+                throw ConfigurationError("CREDBROKER_CONFIG=\(file) cannot be read as \(isYAML ? "YAML" : "JSON"): \(error)")
             }
         }
         let reader = ConfigReader(providers: providers)
