@@ -127,6 +127,21 @@ import Testing
             let tokens = Set(results.filter { $0.name == name }.compactMap(\.token))
             #expect(tokens.count == 1, "\(name) was handed \(tokens.count) different tokens")
         }
+
+        // Leak scan: the client secret and every token handed out appear nowhere but in the token
+        // answers — not in any replica's log or audit trail, the database (a full pg_dump), or /metrics.
+        let canary = SecretCanary([StandInSet.appSecret] + Set(results.compactMap(\.token)))
+        var findings: [String] = []
+        for (index, server) in cluster.servers.enumerated() {
+            findings += canary.findings(in: Array(server.stderr.utf8), source: "replica \(index) log")
+            let metrics = try await cluster.clients[index].request(.GET, "/metrics")
+            findings += canary.findings(in: Array(metrics.text.utf8), source: "replica \(index) /metrics")
+        }
+        findings += canary.findings(inFiles: (0..<3).map { cluster.served.path + "/audit-\($0).log" })
+        let dump = try DeployFilesTests.run(["pg_dump", "--no-owner", try #require(cluster.served.environment["CREDBROKER_DATABASE"])])
+        #expect(dump.status == 0 && dump.output.contains("refresh_leases"), "\(dump.output.prefix(500))")
+        findings += canary.findings(in: Array(dump.output.utf8), source: "pg_dump")
+        #expect(findings.isEmpty, "\(findings)")
         await cluster.stop()
     }
 
