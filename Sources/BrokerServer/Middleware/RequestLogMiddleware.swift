@@ -5,7 +5,9 @@ public import Hummingbird
 import Logging
 
 /// One log line per request: method, path (never the query, which may carry a code or state),
-/// status and duration. Headers are not logged, so keys and cookies cannot leak. Every request has
+/// status and duration — at `info` for refusals, failures and slow answers (over a second), at
+/// `debug` for the rest: the token path answers thousands of times a second and the audit trail
+/// already records each token issued. Headers are not logged, so keys and cookies cannot leak. Every request has
 /// an id — the caller's `X-Request-Id` when it is a short token, else a fresh one — in every log
 /// line written for it and echoed in the answer, so a caller's report can be found in the logs.
 public struct RequestLogMiddleware<Context: RequestContext>: RouterMiddleware {
@@ -19,8 +21,10 @@ public struct RequestLogMiddleware<Context: RequestContext>: RouterMiddleware {
         var response = try await next(request, context)
         response.headers[HTTPField.Name("X-Request-Id")!] = id
         let elapsed = ContinuousClock.now - start
-        context.logger.info(
-            "request",
+        let level: Logger.Level = response.status.code >= 400 || elapsed > .seconds(1) ? .info : .debug
+        guard context.logger.logLevel <= level else { return response }
+        context.logger.log(
+            level: level, "request",
             metadata: [
                 "credbroker.method": "\(request.method)",
                 "credbroker.path": "\(request.uri.path)",
