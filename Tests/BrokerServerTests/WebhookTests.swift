@@ -47,7 +47,8 @@ import Testing
             #expect(try await session.call(.patch, "/v1/integrations/fmis", body: ["secrets": ["client_secret": "wrong-again"]]).status == 200)
             let start = ContinuousClock.now
             #expect(try await session.call(.post, "/v1/integrations/fmis/token", as: "consumer").status == 502)
-            #expect(ContinuousClock.now - start < .seconds(1))
+            // Waiting on the hanging delivery would take its 10 s timeout; the bound leaves room for a busy machine.
+            #expect(ContinuousClock.now - start < .seconds(5))
             #expect(try await waitFor { receiver.control.count("/hooks") == 3 })
         }
         await standIns.stop()
