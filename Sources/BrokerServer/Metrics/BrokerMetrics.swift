@@ -20,9 +20,18 @@ public final class BrokerMetrics: Sendable {
         let status: Int
     }
     private let requestHandles = Mutex<[RequestKey: (Counter, DurationHistogram)]>([:])
+    /// Token hand-outs by result, made once: counted on every token request.
+    private let tokenCounters: [String: Counter]
 
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.registry = registry
+        var counters: [String: Counter] = [:]
+        for result in ["cache_hit", "fetched", "failed"] {
+            counters[result] = registry.makeCounter(
+                descriptor: .init(namespace: "credbroker", metricName: "token_requests", unitName: "total", helpText: "Token hand-outs by cache result"),
+                labels: [("result", result)])
+        }
+        tokenCounters = counters
     }
 
     func request(route: String, method: String, status: Int, duration: Duration) {
@@ -46,10 +55,7 @@ public final class BrokerMetrics: Sendable {
 
     /// `result`: `cache_hit`, `fetched` (from the provider or the shared store) or `failed`.
     func token(result: String) {
-        registry.makeCounter(
-            descriptor: .init(namespace: "credbroker", metricName: "token_requests", unitName: "total", helpText: "Token hand-outs by cache result"),
-            labels: [("result", result)]
-        ).increment()
+        tokenCounters[result]?.increment()
     }
 
     /// One token-endpoint call: `provider` is the integration kind, `outcome` ok or a failure class.

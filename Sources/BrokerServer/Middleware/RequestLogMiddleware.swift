@@ -16,10 +16,10 @@ public struct RequestLogMiddleware<Context: RequestContext>: RouterMiddleware {
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let start = ContinuousClock.now
         var context = context
-        let id = request.headers[HTTPField.Name("X-Request-Id")!].flatMap(Self.acceptable) ?? Self.newID()
+        let id = request.headers[Self.requestID].flatMap(Self.acceptable) ?? Self.newID()
         context.logger[metadataKey: "credbroker.request_id"] = "\(id)"
         var response = try await next(request, context)
-        response.headers[HTTPField.Name("X-Request-Id")!] = id
+        response.headers[Self.requestID] = id
         let elapsed = ContinuousClock.now - start
         let level: Logger.Level = response.status.code >= 400 || elapsed > .seconds(1) ? .info : .debug
         guard context.logger.logLevel <= level else { return response }
@@ -34,6 +34,8 @@ public struct RequestLogMiddleware<Context: RequestContext>: RouterMiddleware {
         return response
     }
 
+    static var requestID: HTTPField.Name { RequestIDHeader.name }
+
     /// At most 64 characters of `[A-Za-z0-9._-]`: anything else could forge log lines.
     static func acceptable(_ id: String) -> String? {
         guard (1...64).contains(id.utf8.count), id.utf8.allSatisfy({ $0 < 128 && (isalnum(Int32($0)) != 0 || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-")) }) else { return nil }
@@ -43,4 +45,9 @@ public struct RequestLogMiddleware<Context: RequestContext>: RouterMiddleware {
     static func newID() -> String {
         String(UInt64.random(in: 0...UInt64.max), radix: 16)
     }
+}
+
+/// The request-id header's name, parsed once (generic types cannot hold static stored properties).
+enum RequestIDHeader {
+    static let name = HTTPField.Name("X-Request-Id")!
 }
