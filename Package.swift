@@ -167,6 +167,17 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .executableTarget(
+            name: "BareTLSServer",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            path: "Benchmarks/BareTLSServer",
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
             name: "VerifyBenchmark",
             dependencies: [
                 "BrokerCore", "BrokerSealing", "BrokerStorage", "BrokerServer", "BrokerTLS", "BrokerUpstreams", "StandIns",

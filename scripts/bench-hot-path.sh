@@ -2,7 +2,9 @@
 # The hot path against the machine's ceiling: cached token hand-outs from `credbroker demo`
 # (authentication, policy, cache lookup, audit line, JSON) measured with wrk over TLS keep-alive, and
 # in the same run nginx serving a static body of the same size over TLS with the same certificate,
-# the same connections and duration. Prints req/s, p50, p99 and the ratio.
+# the same connections and duration; and a bare Hummingbird TLS server (Benchmarks/BareTLSServer,
+# the same body and certificate, no middleware): the framework's own ceiling. Prints req/s, p50,
+# p99 and the ratios.
 # Usage: scripts/bench-hot-path.sh   (CONNECTIONS=64 DURATION=10s THREADS=2 to change)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,12 +19,15 @@ if ((${#missing[@]})); then
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx wrk curl >/dev/null
 fi
 swift build -c release --product credbroker >/dev/null
+swift build -c release --product BareTLSServer >/dev/null
 binary="$(swift build -c release --show-bin-path)/credbroker"
+bare="$(swift build -c release --show-bin-path)/BareTLSServer"
 
 work=$(mktemp -d)
-demo_pid="" nginx_pid=""
+demo_pid="" nginx_pid="" bare_pid=""
 cleanup() {
     [[ -n $nginx_pid ]] && kill "$nginx_pid" 2>/dev/null || true
+    [[ -n $bare_pid ]] && kill "$bare_pid" 2>/dev/null || true
     [[ -n $demo_pid ]] && kill "$demo_pid" 2>/dev/null && wait "$demo_pid" 2>/dev/null || true
     rm -rf "$work"
 }
@@ -62,6 +67,9 @@ http {
 CONF
 nginx -c "$work/nginx/nginx.conf" -p "$work/nginx" &
 nginx_pid=$!
+bare_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+"$bare" "$bare_port" "$data/server.pem" "$data/server-key.pem" "$work/static.txt" >"$work/bare.log" 2>&1 &
+bare_pid=$!
 sleep 1
 
 cat >"$work/post.lua" <<LUA
@@ -79,10 +87,13 @@ summary() {
 }
 run "$token_url" >"$work/broker.txt"
 run "https://127.0.0.1:$port/token" >"$work/nginx.txt"
+run "https://127.0.0.1:$bare_port/token" >"$work/bare.txt"
 
 echo "wrk -t$threads -c$connections -d$duration over TLS keep-alive, ${size}-byte bodies, $(nproc) cores:"
 summary "$work/nginx.txt" "nginx (static body, same cert)"
+summary "$work/bare.txt" "bare Hummingbird TLS (same body)"
 summary "$work/broker.txt" "credbroker POST …/token (cached)"
-awk -v b="$(awk '/^Requests\/sec:/ {print $2}' "$work/broker.txt")" -v n="$(awk '/^Requests\/sec:/ {print $2}' "$work/nginx.txt")" \
-    'BEGIN { printf "credbroker / nginx throughput: %.2fx\n", b / n }'
-grep -h "Non-2xx\|Socket errors" "$work/broker.txt" "$work/nginx.txt" || true
+rate() { awk '/^Requests\/sec:/ {print $2}' "$1"; }
+awk -v b="$(rate "$work/broker.txt")" -v n="$(rate "$work/nginx.txt")" -v h="$(rate "$work/bare.txt")" \
+    'BEGIN { printf "credbroker / nginx throughput: %.2fx; bare Hummingbird / nginx: %.2fx; credbroker / bare Hummingbird: %.2fx\n", b / n, h / n, b / h }'
+grep -h "Non-2xx\|Socket errors" "$work/broker.txt" "$work/nginx.txt" "$work/bare.txt" || true
