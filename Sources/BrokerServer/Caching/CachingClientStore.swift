@@ -18,23 +18,11 @@ final class CachingClientStore: ClientStore {
     }
 
     func client(apiKeyHash: String) async throws -> Client? {
-        try await lookup(apiKeyHash, in: byKeyHash) { try await self.base.client(apiKeyHash: $0) }
+        try await byKeyHash.value(for: apiKeyHash) { try await base.client(apiKeyHash: apiKeyHash) }
     }
 
     func client(mtlsIdentity: String) async throws -> Client? {
-        try await lookup(mtlsIdentity, in: byIdentity) { try await self.base.client(mtlsIdentity: $0) }
-    }
-
-    private func lookup(_ key: String, in cache: ReadCache<String, Client>, _ read: (String) async throws -> Client?) async throws -> Client? {
-        if let cached = cache.value(for: key) { return cached }
-        do {
-            let client = try await read(key)
-            if let client { cache.store(client, for: key) } else { cache.remove(key) }
-            return client
-        } catch let error as BrokerError where error.isStoreUnavailable {
-            guard let stale = cache.staleValue(for: key) else { throw error }
-            return stale
-        }
+        try await byIdentity.value(for: mtlsIdentity) { try await base.client(mtlsIdentity: mtlsIdentity) }
     }
 
     func add(_ client: Client) async throws { try await base.add(client) }

@@ -20,19 +20,11 @@ final class CachingIntegrationStore: IntegrationStore {
     /// database cannot be reached, as last read (up to the cache's stale limit), so tokens held in
     /// memory keep being handed out through an outage.
     func recentIntegration(named name: IntegrationName) async throws -> Integration? {
-        if let cached = cache.value(for: name) { return cached }
-        do {
-            return try await integration(named: name)
-        } catch let error as BrokerError where error.isStoreUnavailable {
-            guard let stale = cache.staleValue(for: name) else { throw error }
-            return stale
-        }
+        try await cache.value(for: name) { try await base.integration(named: name) }
     }
 
     func integration(named name: IntegrationName) async throws -> Integration? {
-        let fresh = try await base.integration(named: name)
-        if let fresh { cache.store(fresh, for: name) } else { cache.remove(name) }
-        return fresh
+        try await cache.reload(name) { try await base.integration(named: name) }
     }
 
     func create(_ integration: Integration, secrets: [SecretField: SealedSecret]) async throws {

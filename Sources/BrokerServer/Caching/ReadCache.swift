@@ -1,3 +1,4 @@
+import BrokerCore
 import Foundation
 import Synchronization
 
@@ -22,8 +23,25 @@ final class ReadCache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
     /// The entry while it is fresh.
     func value(for key: Key) -> Value? { value(for: key, maximumAge: ttl) }
 
-    /// The entry while it is within the stale limit: only for when the store cannot be reached.
-    func staleValue(for key: Key) -> Value? { value(for: key, maximumAge: staleLimit) }
+    /// The entry while fresh; else what `load` reads from the store (kept, or the entry dropped when
+    /// there is none); and while the store cannot be reached, the entry up to the stale limit.
+    func value(for key: Key, orLoad load: () async throws -> Value?) async throws -> Value? {
+        if let fresh = value(for: key) { return fresh }
+        return try await reload(key, load, staleOnOutage: true)
+    }
+
+    /// What `load` reads, kept for the next `value(for:)` (the entry dropped when there is none);
+    /// with `staleOnOutage`, the last value within the stale limit while the store cannot be reached.
+    func reload(_ key: Key, _ load: () async throws -> Value?, staleOnOutage: Bool = false) async throws -> Value? {
+        do {
+            let loaded = try await load()
+            if let loaded { store(loaded, for: key) } else { remove(key) }
+            return loaded
+        } catch let error as BrokerError where staleOnOutage && error.isStoreUnavailable {
+            guard let stale = value(for: key, maximumAge: staleLimit) else { throw error }
+            return stale
+        }
+    }
 
     private func value(for key: Key, maximumAge: TimeInterval) -> Value? {
         let current = now()

@@ -18,9 +18,9 @@ struct FreshTokens: Sendable {
     /// How long a lease lasts: a holder that dies mid-fetch delays the others at most this long.
     let leaseDuration: TimeInterval
     /// How often a replica waiting on another's fetch looks for its token.
-    var pollInterval: Duration = .milliseconds(50)
+    let pollInterval: Duration = .milliseconds(50)
     /// How often it asks for the lease again meanwhile.
-    var leaseRetryInterval: Duration = .seconds(1)
+    let leaseRetryInterval: Duration = .seconds(1)
 
     /// `storedLifetime`: how long a stored token must still live to be used instead of a fetch.
     func token(for integration: Integration, key: TokenCache.Key, storedLifetime: TimeInterval) async throws(TokenFetchError) -> AccessToken {

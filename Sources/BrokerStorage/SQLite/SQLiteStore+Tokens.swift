@@ -7,7 +7,7 @@ extension SQLiteStore {
         try await pool.read { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT * FROM cached_tokens WHERE integration = ? AND cache_key = ?", arguments: [integration.rawValue, cacheKey]),
                 let sealed = SealedSecret(serialized: [UInt8](row["sealed"] as Data)),
-                let scopes = try? JSONDecoder().decode([String].self, from: Data((row["scopes"] as String).utf8))
+                let scopes = StoredForm.scopes(from: row["scopes"])
             else { return nil }
             return CachedToken(
                 integration: integration, cacheKey: cacheKey, sealed: sealed, tokenType: row["token_type"], scopes: scopes,
@@ -17,7 +17,7 @@ extension SQLiteStore {
 
     @discardableResult
     public func storeCachedToken(_ token: CachedToken, now: Date, fence: Int64?) async throws -> Bool {
-        let scopes = String(decoding: try JSONEncoder().encode(token.scopes), as: UTF8.self)
+        let scopes = try StoredForm.text(of: token.scopes)
         return try await pool.write { db in
             if let fence {
                 let generation = try Int64.fetchOne(

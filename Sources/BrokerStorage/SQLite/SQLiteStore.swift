@@ -91,7 +91,7 @@ public final class SQLiteStore: BrokerStore {
         try await pool.write { db in
             var stored = integration
             stored.revision = expectedRevision + 1
-            let lastError = try stored.lastError.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }
+            let lastError = try StoredForm.text(of: stored.lastError)
             try db.execute(
                 sql: """
                     UPDATE integrations SET display_name = ?, settings = ?, status = ?, linked_account = ?, linked_subject = ?,
@@ -99,14 +99,14 @@ public final class SQLiteStore: BrokerStore {
                     WHERE name = ? AND revision = ?
                     """,
                 arguments: [
-                    stored.displayName, String(decoding: stored.settings.encodedJSON(), as: UTF8.self), stored.status.rawValue,
+                    stored.displayName, StoredForm.text(of: stored.settings), stored.status.rawValue,
                     stored.linkedAccount, stored.linkedSubject, stored.lastVerifiedAt?.timeIntervalSince1970,
                     stored.lastTokenAt?.timeIntervalSince1970, stored.lastUsedAt?.timeIntervalSince1970, lastError,
                     stored.updatedAt.timeIntervalSince1970, stored.revision, stored.name.rawValue, expectedRevision,
                 ])
             guard db.changesCount == 1 else {
                 if try Bool.fetchOne(db, sql: "SELECT 1 FROM integrations WHERE name = ?", arguments: [stored.name.rawValue]) == true {
-                    throw BrokerError.conflict("'\(stored.name)' was changed by another request while this one ran; read it again and retry.")
+                    throw StoredForm.staleRevision(stored.name)
                 }
                 throw BrokerError.integrationNotFound(stored.name.rawValue)
             }
@@ -139,10 +139,7 @@ public final class SQLiteStore: BrokerStore {
             for row in try Row.fetchAll(db, sql: "SELECT field, sealed FROM integration_secrets WHERE integration = ?", arguments: [name.rawValue]) {
                 guard let field = SecretField(rawValue: row["field"]) else { continue }
                 let bytes: Data = row["sealed"]
-                guard let sealed = SealedSecret(serialized: Array(bytes)) else {
-                    throw BrokerError.internalError("The sealed \(field.rawValue) of '\(name)' is corrupt in the store.")
-                }
-                result[field] = sealed
+                result[field] = try StoredForm.sealed(Array(bytes), field: field.rawValue, of: name.rawValue)
             }
             return result
         }
@@ -226,12 +223,11 @@ public final class SQLiteStore: BrokerStore {
                 try db.execute(
                     sql: "INSERT INTO clients (name, roles, patterns, mtls_identity, api_key_hash, created_at) VALUES (?, ?, ?, ?, ?, ?)",
                     arguments: [
-                        client.name, client.roles.map(\.rawValue).sorted().joined(separator: ","),
-                        client.patterns.map(\.rawValue).joined(separator: ","), client.mtlsIdentity, client.apiKeyHash,
+                        client.name, StoredForm.rolesText(client), StoredForm.patternsText(client), client.mtlsIdentity, client.apiKeyHash,
                         client.createdAt.timeIntervalSince1970,
                     ])
             } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
-                throw BrokerError.conflict("A client with this name, key or mTLS identity already exists.")
+                throw StoredForm.conflict()
             }
         }
     }
@@ -266,7 +262,7 @@ public final class SQLiteStore: BrokerStore {
     // MARK: Rows
 
     private static func insert(_ integration: Integration, db: Database) throws {
-        let lastError = try integration.lastError.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }
+        let lastError = try StoredForm.text(of: integration.lastError)
         try db.execute(
             sql: """
                 INSERT INTO integrations (name, kind, display_name, settings, status, linked_account, linked_subject,
@@ -275,7 +271,7 @@ public final class SQLiteStore: BrokerStore {
                 """,
             arguments: [
                 integration.name.rawValue, integration.kind.rawValue, integration.displayName,
-                String(decoding: integration.settings.encodedJSON(), as: UTF8.self), integration.status.rawValue,
+                StoredForm.text(of: integration.settings), integration.status.rawValue,
                 integration.linkedAccount, integration.linkedSubject, integration.lastVerifiedAt?.timeIntervalSince1970,
                 integration.lastTokenAt?.timeIntervalSince1970, integration.lastUsedAt?.timeIntervalSince1970, lastError,
                 integration.createdAt.timeIntervalSince1970, integration.updatedAt.timeIntervalSince1970, integration.revision,
@@ -309,30 +305,16 @@ public final class SQLiteStore: BrokerStore {
     }
 
     private static func integration(from row: Row, secrets: [SecretField: SecretMetadata]) throws -> Integration {
-        let rawName: String = row["name"]
-        guard let name = IntegrationName(rawName), let kind = IntegrationKind(rawValue: row["kind"]),
-            let status = IntegrationStatus(rawValue: row["status"])
-        else { throw BrokerError.internalError("The stored integration '\(rawName)' is corrupt.") }
-        let settingsText: String = row["settings"]
-        let lastErrorText: String? = row["last_error"]
-        func date(_ column: String) -> Date? { (row[column] as Double?).map(Date.init(timeIntervalSince1970:)) }
-        return Integration(
-            name: name, displayName: row["display_name"],
-            settings: try IntegrationSettings.decode(kind: kind, json: Data(settingsText.utf8)),
-            secrets: secrets, status: status, linkedAccount: row["linked_account"], linkedSubject: row["linked_subject"],
-            lastVerifiedAt: date("last_verified_at"), lastTokenAt: date("last_token_at"), lastUsedAt: date("last_used_at"),
-            lastError: try lastErrorText.map { try JSONDecoder().decode(LastError.self, from: Data($0.utf8)) },
-            createdAt: date("created_at")!, updatedAt: date("updated_at")!, revision: row["revision"])
+        try StoredForm.integration(
+            name: row["name"], kind: row["kind"], status: row["status"], settings: row["settings"], lastError: row["last_error"], secrets: secrets,
+            date: { column in (row[column] as Double?).map(Date.init(timeIntervalSince1970:)) },
+            text: { column in row[column] },
+            revision: row["revision"])
     }
 
     private static func client(from row: Row) -> Client {
-        let roles: String = row["roles"]
-        let patterns: String = row["patterns"]
-        return Client(
-            name: row["name"],
-            roles: Set(roles.split(separator: ",").compactMap { Role(rawValue: String($0)) }),
-            patterns: patterns.split(separator: ",").compactMap { IntegrationPattern(String($0)) },
-            mtlsIdentity: row["mtls_identity"], apiKeyHash: row["api_key_hash"],
-            createdAt: Date(timeIntervalSince1970: row["created_at"]))
+        StoredForm.client(
+            name: row["name"], roles: row["roles"], patterns: row["patterns"], mtlsIdentity: row["mtls_identity"], apiKeyHash: row["api_key_hash"],
+            createdAt: row["created_at"])
     }
 }
