@@ -21,7 +21,7 @@ import Testing
             let started = ContinuousClock.now
             let error = await #expect(throws: BrokerError.self) { try await store.integration(named: name) }
             #expect(error?.code == "store_unavailable" && error?.status == 503)
-            #expect(ContinuousClock.now - started < PostgresStore.operationTimeout + .seconds(2))
+            #expect(ContinuousClock.now - started < store.operationTimeout + .seconds(2))
         }
         // Back whatever the expectations found, so the server is left as it was.
         try await TestPostgres.admin("ALTER DATABASE \(database) ALLOW_CONNECTIONS true")

@@ -37,9 +37,12 @@ public enum TestPostgres {
         try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger)
     }
 
-    /// A fresh database, opened as a store.
-    public static func freshStore(logger: Logger = Logger(label: "credbroker.tests.postgres")) async throws -> PostgresStore {
-        try await PostgresStore(url: try PostgresURL(try freshDatabaseURL()), logger: logger)
+    /// A fresh database, opened as a store. The tests start all at once on two cores, where a cold
+    /// pool can take longer than the production bound to connect (the outage test keeps that bound).
+    public static func freshStore(
+        operationTimeout: Duration = .seconds(30), logger: Logger = Logger(label: "credbroker.tests.postgres")
+    ) async throws -> PostgresStore {
+        try await PostgresStore(url: try PostgresURL(try freshDatabaseURL()), operationTimeout: operationTimeout, logger: logger)
     }
 }
 

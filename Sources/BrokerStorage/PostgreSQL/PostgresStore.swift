@@ -15,8 +15,9 @@ public final class PostgresStore: BrokerStore {
     public let url: PostgresURL
 
     /// Connects (TLS as the URL's `sslmode` says) and migrates. `maximumConnections` bounds the pool.
-    public init(url: PostgresURL, maximumConnections: Int = 16, logger: Logger) async throws {
+    public init(url: PostgresURL, maximumConnections: Int = 16, operationTimeout: Duration = defaultOperationTimeout, logger: Logger) async throws {
         self.url = url
+        self.operationTimeout = operationTimeout
         // Driver logs stay at notice and above: at debug they would carry query binds (sealed bytes, key hashes).
         var driverLogger = logger
         driverLogger.logLevel = max(logger.logLevel, .notice)
@@ -138,7 +139,9 @@ public final class PostgresStore: BrokerStore {
 
     /// How long one store operation may take, waiting for a connection included: a database that
     /// went away costs a caller this much, never the pool's minute of retries.
-    public static let operationTimeout: Duration = .seconds(5)
+    public static let defaultOperationTimeout: Duration = .seconds(5)
+    /// This store's bound (`defaultOperationTimeout` unless the opener chose another).
+    public let operationTimeout: Duration
 
     /// One statement on a pooled connection, its rows read in full.
     @discardableResult
@@ -194,8 +197,8 @@ public final class PostgresStore: BrokerStore {
     private func attempt<Result: Sendable>(_ operation: @escaping @Sendable () async throws -> Result) async throws -> Result {
         do {
             return try await withDeadline(
-                Self.operationTimeout,
-                orThrow: { BrokerError.storeUnavailable("The database did not answer within \(Self.operationTimeout); try again shortly.") },
+                operationTimeout,
+                orThrow: { [operationTimeout] in BrokerError.storeUnavailable("The database did not answer within \(operationTimeout); try again shortly.") },
                 operation)
         } catch let error as BrokerError {
             throw error
