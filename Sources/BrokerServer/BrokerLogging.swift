@@ -7,11 +7,33 @@ public enum BrokerLogging {
         let level = Logger.Level(rawValue: configuration.logLevel) ?? .info
         var logger: Logger
         switch configuration.logFormat {
-        case .text: logger = Logger(label: label) { StreamLogHandler.standardError(label: $0) }
+        case .text: logger = Logger(label: label) { TextLogHandler(label: $0) }
         case .json: logger = Logger(label: label) { JSONLogHandler(label: $0) }
         }
         logger.logLevel = level
         return logger
+    }
+}
+
+/// `ts level label: message key=value …` lines on stderr. Metadata is rendered when a line is
+/// written, not when it is set: every request sets its ids on the logger and most requests log
+/// nothing (swift-log's `StreamLogHandler` re-renders all metadata on each set).
+struct TextLogHandler: LogHandler {
+    let label: String
+    var logLevel: Logger.Level = .info
+    var metadata: Logger.Metadata = [:]
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        var line = "\(AuditLog.timestamp(Date())) \(event.level) \(label): \(event.message)"
+        let merged = metadata.merging(event.metadata ?? [:], uniquingKeysWith: { $1 })
+        for key in merged.keys.sorted() { line += " \(key)=\(merged[key]!)" }
+        line += "\n"
+        FileHandle.standardError.write(Data(line.utf8))
     }
 }
 

@@ -10,11 +10,21 @@ public final class SecretValue: @unchecked Sendable {
     // Immutable after init; only deinit writes (to zero), when no other reference can exist.
     private let storage: UnsafeMutableRawBufferPointer
 
+    /// Copies `bytes`. Contiguous collections (arrays, buffers) are copied in one `memcpy`: this
+    /// generic runs unspecialised from other modules, where an element-by-element copy was a
+    /// visible share of every request (the API key is read into one).
     public init<Bytes: Collection>(bytes: Bytes) where Bytes.Element == UInt8 {
-        storage = .allocate(byteCount: max(bytes.count, 1), alignment: 1)
+        let count = bytes.count
+        let storage = UnsafeMutableRawBufferPointer.allocate(byteCount: max(count, 1), alignment: 1)
         storage.initializeMemory(as: UInt8.self, repeating: 0)
-        _ = UnsafeMutableRawBufferPointer(rebasing: storage[0..<bytes.count]).initializeMemory(as: UInt8.self, from: bytes)
-        count = bytes.count
+        let copied = bytes.withContiguousStorageIfAvailable { source in
+            if let base = source.baseAddress { storage.baseAddress!.copyMemory(from: base, byteCount: count) }
+        }
+        if copied == nil {
+            _ = UnsafeMutableRawBufferPointer(rebasing: storage[0..<count]).initializeMemory(as: UInt8.self, from: bytes)
+        }
+        self.storage = storage
+        self.count = count
     }
 
     public convenience init(_ string: String) {

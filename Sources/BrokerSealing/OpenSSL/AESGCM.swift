@@ -13,7 +13,7 @@ public enum AESGCM {
     ) throws -> (ciphertext: [UInt8], tag: [UInt8]) {
         precondition(key.count == keyLength && nonce.count == nonceLength)
         let context = try CipherContext()
-        guard EVP_EncryptInit_ex(context.pointer, EVP_aes_256_gcm(), nil, nil, nil) == 1,
+        guard EVP_EncryptInit_ex(context.pointer, FetchedAlgorithms.aes256GCM.pointer, nil, nil, nil) == 1,
             EVP_CIPHER_CTX_ctrl(context.pointer, EVP_CTRL_GCM_SET_IVLEN, Int32(nonceLength), nil) == 1,
             EVP_EncryptInit_ex(context.pointer, nil, nil, key.bindMemory(to: UInt8.self).baseAddress, nonce) == 1
         else { throw OpenSSLError.drain("AES-GCM encrypt init") }
@@ -46,7 +46,7 @@ public enum AESGCM {
         precondition(key.count == keyLength)
         guard nonce.count == nonceLength, tag.count == tagLength else { return nil }
         let context = try CipherContext()
-        guard EVP_DecryptInit_ex(context.pointer, EVP_aes_256_gcm(), nil, nil, nil) == 1,
+        guard EVP_DecryptInit_ex(context.pointer, FetchedAlgorithms.aes256GCM.pointer, nil, nil, nil) == 1,
             EVP_CIPHER_CTX_ctrl(context.pointer, EVP_CTRL_GCM_SET_IVLEN, Int32(nonceLength), nil) == 1,
             EVP_DecryptInit_ex(context.pointer, nil, nil, key.bindMemory(to: UInt8.self).baseAddress, nonce) == 1
         else { throw OpenSSLError.drain("AES-GCM decrypt init") }

@@ -5,7 +5,7 @@ public enum Digest {
     public static func sha256(_ bytes: [UInt8]) -> [UInt8] {
         var digest = [UInt8](repeating: 0, count: 32)
         var length: UInt32 = 0
-        let ok = EVP_Digest(bytes, bytes.count, &digest, &length, EVP_sha256(), nil)
+        let ok = EVP_Digest(bytes, bytes.count, &digest, &length, FetchedAlgorithms.sha256.pointer, nil)
         precondition(ok == 1 && length == 32, "SHA-256 is always available in OpenSSL's default provider")
         return digest
     }

@@ -59,8 +59,6 @@ public final class AuditLog: Sendable {
 
     /// RFC 3339 with milliseconds, UTC.
     static func timestamp(_ date: Date) -> String {
-        timestampStyle.format(date)
+        RFC3339Timestamp.string(date)
     }
-
-    private static let timestampStyle = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
 }

@@ -144,7 +144,7 @@ struct IntegrationController {
         guard try await dependencies.integrations.delete(named: name) else {
             throw BrokerErrorResponse(.integrationNotFound(name.rawValue))
         }
-        await dependencies.tokens.invalidate(name)
+        dependencies.tokens.invalidate(name)
         audit(caller, "integration.deleted", name.rawValue, outcome: "ok", detail: revoked.map { ["revoked_upstream": $0 ? "true" : "false"] })
         return Response(status: .noContent)
     }

@@ -41,7 +41,7 @@ struct GoogleGrant {
             current.updatedAt = dependencies.now()
             if (try? await dependencies.integrations.update(current, expectedRevision: revision, secrets: [:], removing: [.refreshToken])) != nil { break }
         }
-        await dependencies.tokens.invalidate(integration.name)
+        dependencies.tokens.invalidate(integration.name)
         await dependencies.persistedTokens.forget(integration.name)
         return revoked
     }

@@ -103,7 +103,7 @@ struct GoogleLinkCompletion {
                 attempt += 1
             }
         }
-        await dependencies.tokens.invalidate(name)
+        dependencies.tokens.invalidate(name)
         await dependencies.persistedTokens.forget(name)
         if let previous, let old = try? dependencies.sealer.open(previous, for: SealingContext(integration: name, field: .refreshToken)) {
             await revoke(old)

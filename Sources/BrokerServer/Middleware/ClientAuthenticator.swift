@@ -62,12 +62,21 @@ struct ClientAuthenticator: RouterMiddleware {
         return BrokerErrorResponse(.unauthorized(message), headers: [.wwwAuthenticate: "Bearer realm=\"credbroker\""])
     }
 
+    /// The key in `Bearer <key>` (scheme in any case, spaces and tabs around the key ignored), at
+    /// most 256 bytes. Read as bytes: this runs on every request, and Foundation's trimming bridged
+    /// through NSString.
     static func bearerToken(_ header: String) -> SecretValue? {
-        let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
-        guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
-        let token = parts[1].trimmingCharacters(in: .whitespaces)
-        guard !token.isEmpty, token.utf8.count <= 256 else { return nil }
-        return SecretValue(token)
+        var bytes = Substring(header).utf8[...]
+        func isBlank(_ byte: UInt8) -> Bool { byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
+        while let first = bytes.first, isBlank(first) { bytes.removeFirst() }
+        while let last = bytes.last, isBlank(last) { bytes.removeLast() }
+        guard let space = bytes.firstIndex(of: UInt8(ascii: " ")) else { return nil }
+        let scheme = bytes[..<space]
+        guard scheme.count == 6, zip(scheme, "bearer".utf8).allSatisfy({ $0 | 0x20 == $1 }) else { return nil }
+        var token = bytes[space...]
+        while let first = token.first, isBlank(first) { token.removeFirst() }
+        guard !token.isEmpty, token.count <= 256 else { return nil }
+        return SecretValue(bytes: Array(token))
     }
 
     /// The identity of the verified client certificate on this connection, if one was presented.

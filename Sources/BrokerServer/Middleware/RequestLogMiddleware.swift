@@ -3,6 +3,7 @@ import Foundation
 import HTTPTypes
 public import Hummingbird
 import Logging
+import Synchronization
 
 /// One log line per request: method, path (never the query, which may carry a code or state),
 /// status and duration — at `info` for refusals, failures and slow answers (over a second), at
@@ -42,12 +43,20 @@ public struct RequestLogMiddleware<Context: RequestContext>: RouterMiddleware {
         return id
     }
 
-    static func newID() -> String {
-        String(UInt64.random(in: 0...UInt64.max), radix: 16)
-    }
+    static func newID() -> String { RequestIDHeader.next() }
 }
 
-/// The request-id header's name, parsed once (generic types cannot hold static stored properties).
+/// The request-id header's name, parsed once (generic types cannot hold static stored properties),
+/// and the ids the broker makes: a random prefix per process and a counter — unique across replicas
+/// and restarts without a `getrandom(2)` call per request.
 enum RequestIDHeader {
     static let name = HTTPField.Name("X-Request-Id")!
+
+    private static let prefix = String(UInt32.random(in: 0...UInt32.max), radix: 16)
+    private static let counter = Atomic<UInt64>(0)
+
+    static func next() -> String {
+        let number = counter.add(1, ordering: .relaxed).newValue
+        return prefix + "-" + String(number, radix: 16)
+    }
 }

@@ -1,0 +1,35 @@
+import BrokerCore
+@testable import BrokerServer
+import Foundation
+import Testing
+
+/// The hand-written pieces of the token hot path agree with the general code they replaced.
+@Suite struct HotPathPartsTests {
+    /// Timestamps read exactly as Foundation's ISO 8601 style with fractional seconds writes them,
+    /// across leap days, year ends, negative and far-future times (mid-millisecond, where both
+    /// truncate the same way whatever the last bits of the double).
+    @Test(arguments: [0, 0.0015, 0.9995, 59.9995, 951_782_400.5005, 1_709_208_000.1235, 1_767_225_599.9995, 1_798_761_600, 4_102_444_800.2505, -1.4995, -86_400.0015])
+    func timestampsMatchFoundation(_ seconds: Double) {
+        let date = Date(timeIntervalSince1970: seconds)
+        #expect(RFC3339Timestamp.string(date) == Date.ISO8601FormatStyle(includingFractionalSeconds: true).format(date))
+    }
+
+    @Test(arguments: [
+        ("Bearer cbk_abc", "cbk_abc"), ("bearer cbk_abc", "cbk_abc"), ("BEARER cbk_abc", "cbk_abc"), ("  Bearer   cbk_abc  ", "cbk_abc"),
+        ("Bearer\tcbk", nil), ("Bearer cbk\t", "cbk"), ("Bearer a b", "a b"),
+    ] as [(String, String?)])
+    func bearerTokensAreRead(_ header: String, _ expected: String?) {
+        #expect(ClientAuthenticator.bearerToken(header)?.revealUTF8() == expected)
+    }
+
+    @Test(arguments: ["", "Bearer", "Bearer ", "Bearer    ", "Basic dXNlcjpwYXNz", "Bearerx abc", "Bearex abc", "Token abc", "Bearer " + String(repeating: "k", count: 257)])
+    func malformedAuthorizationIsRefused(_ header: String) {
+        #expect(ClientAuthenticator.bearerToken(header) == nil)
+    }
+
+    @Test func requestIDsAreUniqueAndLoggable() {
+        let ids = (0..<1000).map { _ in RequestLogMiddleware<BrokerRequestContext>.newID() }
+        #expect(Set(ids).count == ids.count)
+        #expect(ids.allSatisfy { RequestLogMiddleware<BrokerRequestContext>.acceptable($0) == $0 })
+    }
+}
