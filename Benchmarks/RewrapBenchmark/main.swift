@@ -8,7 +8,7 @@ import BrokerStorage
 import Foundation
 
 let count = CommandLine.arguments.dropFirst().first.flatMap(Int.init) ?? 100_000
-let batchSize = CommandLine.arguments.dropFirst(2).first.flatMap(Int.init) ?? 500
+let batchSize = CommandLine.arguments.dropFirst(2).first.flatMap(Int.init) ?? KeyRotation.defaultBatchSize
 let directory = FileManager.default.temporaryDirectory.appendingPathComponent("rewrap-bench-\(getpid())").path
 try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
 defer { try? FileManager.default.removeItem(atPath: directory) }

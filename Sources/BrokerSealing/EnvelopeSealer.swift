@@ -60,39 +60,70 @@ public struct EnvelopeSealer: Sendable {
     /// Re-wraps the data key under the active KEK; the secret's ciphertext is unchanged.
     /// Returns nil when it is already sealed under the active version.
     public func rewrap(_ sealed: SealedSecret, for context: SealingContext) throws -> SealedSecret? {
-        let target = keyring().active
-        guard sealed.keyVersion != target.version else { return nil }
-        let dataKey = try unwrap(sealed, for: context)
+        try rewrap([(sealed, context)])[0]
+    }
+
+    /// Re-wraps many data keys under the active KEK (nil for those already under it). Each KEK's
+    /// cipher is set up once for the whole batch rather than once per secret.
+    public func rewrap(_ batch: [(sealed: SealedSecret, context: SealingContext)]) throws -> [SealedSecret?] {
+        let current = keyring()
+        let target = current.active
+        var unwrapping: [UInt32: AESGCMCipher] = [:]
+        var wrapping: AESGCMCipher?
+        return try batch.map { sealed, context in
+            guard sealed.keyVersion != target.version else { return nil }
+            let unwrapper: AESGCMCipher
+            if let cipher = unwrapping[sealed.keyVersion] {
+                unwrapper = cipher
+            } else {
+                unwrapper = try cipher(for: sealed.keyVersion, in: current, direction: .open)
+                unwrapping[sealed.keyVersion] = unwrapper
+            }
+            let wrapper = try wrapping ?? cipher(for: target.version, in: current, direction: .seal)
+            wrapping = wrapper
+            let dataKey = try unwrap(sealed, for: context, with: unwrapper)
+            let wrapped = try wrap(dataKey, for: context, keyVersion: target.version, with: wrapper)
+            return SealedSecret(rewrapping: sealed, keyVersion: target.version, wrapNonce: wrapped.nonce, wrappedKey: wrapped.ciphertext, wrapTag: wrapped.tag)
+        }
+    }
+
+    /// A cipher under the KEK of `version`, from `keyring` or, once, a reloaded keyring.
+    private func cipher(for version: UInt32, in keyring: Keyring, direction: AESGCMCipher.Direction) throws -> AESGCMCipher {
+        guard let kek = keyring.keys[version] ?? reloadKeyring?()?.keys[version] else {
+            throw SealingError.keyVersionUnavailable(version)
+        }
         do {
-            let wrapped = try wrap(dataKey, for: context, under: target)
-            return SealedSecret(
-                keyVersion: target.version, wrapNonce: wrapped.nonce, wrappedKey: wrapped.ciphertext, wrapTag: wrapped.tag,
-                nonce: sealed.nonce, ciphertext: sealed.ciphertext, tag: sealed.tag)
+            return try kek.material.withUnsafeBytes { try AESGCMCipher(key: $0, direction: direction) }
         } catch let error as OpenSSLError {
             throw SealingError.openssl(error)
         }
     }
 
     private func wrap(_ dataKey: SecretValue, for context: SealingContext, under kek: KeyEncryptionKey) throws -> (nonce: [UInt8], ciphertext: [UInt8], tag: [UInt8]) {
-        let nonce = try SecureRandom.bytes(AESGCM.nonceLength)
-        let aad = Self.wrapAAD(context, keyVersion: kek.version)
-        let (ciphertext, tag) = try dataKey.withUnsafeBytes { plaintext throws in
-            try kek.material.withUnsafeBytes { key throws in
-                try AESGCM.seal(plaintext, key: key, nonce: nonce, aad: aad)
+        let cipher = try kek.material.withUnsafeBytes { try AESGCMCipher(key: $0, direction: .seal) }
+        return try wrap(dataKey, for: context, keyVersion: kek.version, with: cipher)
+    }
+
+    private func wrap(_ dataKey: SecretValue, for context: SealingContext, keyVersion: UInt32, with cipher: AESGCMCipher) throws -> (nonce: [UInt8], ciphertext: [UInt8], tag: [UInt8]) {
+        do {
+            let nonce = try SecureRandom.bytes(AESGCM.nonceLength)
+            let (ciphertext, tag) = try dataKey.withUnsafeBytes { plaintext throws in
+                try cipher.seal(plaintext, nonce: nonce, aad: Self.wrapAAD(context, keyVersion: keyVersion))
             }
+            return (nonce, ciphertext, tag)
+        } catch let error as OpenSSLError {
+            throw SealingError.openssl(error)
         }
-        return (nonce, ciphertext, tag)
     }
 
     private func unwrap(_ sealed: SealedSecret, for context: SealingContext) throws -> SecretValue {
-        guard let kek = keyring().keys[sealed.keyVersion] ?? reloadKeyring?()?.keys[sealed.keyVersion] else {
-            throw SealingError.keyVersionUnavailable(sealed.keyVersion)
-        }
+        try unwrap(sealed, for: context, with: cipher(for: sealed.keyVersion, in: keyring(), direction: .open))
+    }
+
+    private func unwrap(_ sealed: SealedSecret, for context: SealingContext, with cipher: AESGCMCipher) throws -> SecretValue {
         let dataKey: SecretValue?
         do {
-            dataKey = try kek.material.withUnsafeBytes { key throws in
-                try AESGCM.open(sealed.wrappedKey, key: key, nonce: sealed.wrapNonce, tag: sealed.wrapTag, aad: Self.wrapAAD(context, keyVersion: sealed.keyVersion))
-            }
+            dataKey = try cipher.open(sealed.wrappedKey, nonce: sealed.wrapNonce, tag: sealed.wrapTag, aad: Self.wrapAAD(context, keyVersion: sealed.keyVersion))
         } catch let error as OpenSSLError {
             throw SealingError.openssl(error)
         }

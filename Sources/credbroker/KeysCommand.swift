@@ -59,7 +59,7 @@ struct KeysCommand: AsyncParsableCommand {
     struct Rewrap: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Re-wrap every data key under the active version (resumable: run it again after any interruption).")
-        @Option(help: "Secrets per transaction.") var batchSize: Int = 500
+        @Option(help: "Secrets per transaction.") var batchSize: Int = KeyRotation.defaultBatchSize
 
         func validate() throws {
             guard (1...10_000).contains(batchSize) else { throw ValidationError("--batch-size must be from 1 to 10000") }
@@ -94,7 +94,7 @@ struct KeysCommand: AsyncParsableCommand {
     struct Rotate: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Add a key, activate it and rewrap, on a single host (with replicas: add, confirm, activate, rewrap).")
-        @Option(help: "Secrets per transaction.") var batchSize: Int = 500
+        @Option(help: "Secrets per transaction.") var batchSize: Int = KeyRotation.defaultBatchSize
 
         func run() async throws {
             let configuration = try await BrokerConfiguration.load()

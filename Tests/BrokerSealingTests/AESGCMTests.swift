@@ -57,4 +57,23 @@ extension Array where Element == UInt8 {
         }
         #expect(refused == nil)
     }
+
+    /// One cipher reused for many messages (as a rewrap does) gives each vector's answer every time,
+    /// also after a refused message in between.
+    @Test(arguments: GCMVector.all)
+    func reusedCipherMatchesVectors(_ vector: GCMVector) throws {
+        let key = [UInt8](hex: vector.key)
+        let (sealing, opening) = try key.withUnsafeBytes { key in
+            (try AESGCMCipher(key: key, direction: .seal), try AESGCMCipher(key: key, direction: .open))
+        }
+        let plaintext = [UInt8](hex: vector.plaintext)
+        var badTag = [UInt8](hex: vector.tag)
+        badTag[0] ^= 1
+        for _ in 0..<3 {
+            let (ciphertext, tag) = try plaintext.withUnsafeBytes { try sealing.seal($0, nonce: [UInt8](hex: vector.iv), aad: [UInt8](hex: vector.aad)) }
+            #expect(ciphertext.hex == vector.ciphertext && tag.hex == vector.tag)
+            #expect(try opening.open(ciphertext, nonce: [UInt8](hex: vector.iv), tag: badTag, aad: [UInt8](hex: vector.aad)) == nil)
+            #expect(try opening.open(ciphertext, nonce: [UInt8](hex: vector.iv), tag: tag, aad: [UInt8](hex: vector.aad))?.revealBytes().hex == vector.plaintext)
+        }
+    }
 }

@@ -85,6 +85,28 @@ import Testing
         #expect(throws: SealingError.self) { try rotated.open(forged, for: context) }
     }
 
+    /// A batch rewrap (one cipher per key version for the whole batch) handles secrets under several
+    /// old versions and ones already current, each bound to its own place.
+    @Test func batchRewrapMixesVersions() throws {
+        let keys = try (1...3).map { try KeyEncryptionKey(version: UInt32($0), material: SecureRandom.secret(32)) }
+        let rotated = EnvelopeSealer(keyring: try Keyring(keys: keys, activeVersion: 3))
+        let places = (0..<6).map { SealingContext(integration: IntegrationName("hq-\($0)")!, field: .password) }
+        let batch = try places.enumerated().map { index, place in
+            (sealed: try rotated.seal(SecretValue("secret-\(index)"), for: place, under: keys[index % 3]), context: place)
+        }
+        let rewrapped = try rotated.rewrap(batch)
+        for (index, result) in rewrapped.enumerated() {
+            if index % 3 == 2 {
+                #expect(result == nil, "already under the active version")
+            } else {
+                let moved = try #require(result)
+                #expect(moved.keyVersion == 3)
+                #expect(try rotated.open(moved, for: places[index]).revealUTF8() == "secret-\(index)")
+                #expect(throws: SealingError.self) { try rotated.open(moved, for: places[(index + 1) % 6]) }
+            }
+        }
+    }
+
     /// Someone with the keyring file and docs/sealed-format.md alone can open a sealed secret:
     /// Python's `cryptography` package does, from the documented layout.
     @Test func pythonOpensWithTheKeyringAlone() throws {

@@ -12,12 +12,21 @@ public struct SealedSecret: Sendable, Equatable {
     public static let minimumLength = headerLength + tagLength
 
     public let keyVersion: UInt32
-    public let wrapNonce: [UInt8]
-    public let wrappedKey: [UInt8]
-    public let wrapTag: [UInt8]
-    public let nonce: [UInt8]
-    public let ciphertext: [UInt8]
-    public let tag: [UInt8]
+    /// The stored form, kept whole: the store reads and writes it as one blob and a rewrap compares
+    /// it, so the parts below are views into it rather than six arrays of their own.
+    public let serialized: [UInt8]
+
+    private static let wrapNonceRange = 5..<(5 + nonceLength)
+    private static let wrappedKeyRange = wrapNonceRange.upperBound..<(wrapNonceRange.upperBound + dataKeyLength)
+    private static let wrapTagRange = wrappedKeyRange.upperBound..<(wrappedKeyRange.upperBound + tagLength)
+    private static let nonceRange = wrapTagRange.upperBound..<headerLength
+
+    public var wrapNonce: [UInt8] { Array(serialized[Self.wrapNonceRange]) }
+    public var wrappedKey: [UInt8] { Array(serialized[Self.wrappedKeyRange]) }
+    public var wrapTag: [UInt8] { Array(serialized[Self.wrapTagRange]) }
+    public var nonce: [UInt8] { Array(serialized[Self.nonceRange]) }
+    public var ciphertext: [UInt8] { Array(serialized[Self.headerLength..<(serialized.count - Self.tagLength)]) }
+    public var tag: [UInt8] { Array(serialized[(serialized.count - Self.tagLength)...]) }
 
     public init(
         keyVersion: UInt32, wrapNonce: [UInt8], wrappedKey: [UInt8], wrapTag: [UInt8],
@@ -26,38 +35,42 @@ public struct SealedSecret: Sendable, Equatable {
         precondition(wrapNonce.count == Self.nonceLength && nonce.count == Self.nonceLength)
         precondition(wrappedKey.count == Self.dataKeyLength)
         precondition(wrapTag.count == Self.tagLength && tag.count == Self.tagLength)
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(Self.minimumLength + ciphertext.count)
+        bytes.append(contentsOf: Self.versionHeader(keyVersion))
+        bytes.append(contentsOf: wrapNonce)
+        bytes.append(contentsOf: wrappedKey)
+        bytes.append(contentsOf: wrapTag)
+        bytes.append(contentsOf: nonce)
+        bytes.append(contentsOf: ciphertext)
+        bytes.append(contentsOf: tag)
         self.keyVersion = keyVersion
-        self.wrapNonce = wrapNonce
-        self.wrappedKey = wrappedKey
-        self.wrapTag = wrapTag
-        self.nonce = nonce
-        self.ciphertext = ciphertext
-        self.tag = tag
+        self.serialized = bytes
+    }
+
+    /// The same secret with its data key wrapped anew: the nonce, ciphertext and tag bytes are kept.
+    public init(rewrapping sealed: SealedSecret, keyVersion: UInt32, wrapNonce: [UInt8], wrappedKey: [UInt8], wrapTag: [UInt8]) {
+        precondition(wrapNonce.count == Self.nonceLength && wrappedKey.count == Self.dataKeyLength && wrapTag.count == Self.tagLength)
+        var bytes = sealed.serialized
+        bytes.replaceSubrange(0..<5, with: Self.versionHeader(keyVersion))
+        bytes.replaceSubrange(Self.wrapNonceRange, with: wrapNonce)
+        bytes.replaceSubrange(Self.wrappedKeyRange, with: wrappedKey)
+        bytes.replaceSubrange(Self.wrapTagRange, with: wrapTag)
+        self.keyVersion = keyVersion
+        self.serialized = bytes
     }
 
     /// Parses stored bytes; nil when they are not a sealed secret of a known format.
     public init?(serialized bytes: [UInt8]) {
         guard bytes.count >= Self.minimumLength, bytes[0] == Self.formatVersion else { return nil }
-        var offset = 1
-        func take(_ count: Int) -> [UInt8] {
-            defer { offset += count }
-            return Array(bytes[offset..<offset + count])
-        }
-        keyVersion = take(4).reduce(0) { $0 << 8 | UInt32($1) }
-        wrapNonce = take(Self.nonceLength)
-        wrappedKey = take(Self.dataKeyLength)
-        wrapTag = take(Self.tagLength)
-        nonce = take(Self.nonceLength)
-        ciphertext = take(bytes.count - offset - Self.tagLength)
-        tag = take(Self.tagLength)
+        keyVersion = bytes[1..<5].reduce(0) { $0 << 8 | UInt32($1) }
+        serialized = bytes
     }
 
     /// The first five bytes: format and key version, authenticated when the data key is wrapped.
-    public var versionHeader: [UInt8] {
-        [Self.formatVersion, UInt8(keyVersion >> 24 & 0xff), UInt8(keyVersion >> 16 & 0xff), UInt8(keyVersion >> 8 & 0xff), UInt8(keyVersion & 0xff)]
-    }
+    public var versionHeader: [UInt8] { Self.versionHeader(keyVersion) }
 
-    public var serialized: [UInt8] {
-        versionHeader + wrapNonce + wrappedKey + wrapTag + nonce + ciphertext + tag
+    private static func versionHeader(_ keyVersion: UInt32) -> [UInt8] {
+        [formatVersion, UInt8(keyVersion >> 24 & 0xff), UInt8(keyVersion >> 16 & 0xff), UInt8(keyVersion >> 8 & 0xff), UInt8(keyVersion & 0xff)]
     }
 }

@@ -15,6 +15,10 @@ public struct KeyRotation: Sendable {
         public var skipped: Int
     }
 
+    /// Secrets per transaction: large enough that per-batch costs vanish, small enough that a batch
+    /// holds SQLite's write lock for only milliseconds while the servers keep writing.
+    public static let defaultBatchSize = 2_000
+
     let store: any IntegrationStore
     let keyring: Keyring
 
@@ -28,7 +32,9 @@ public struct KeyRotation: Sendable {
         try await store.secretCountsByKeyVersion()
     }
 
-    public func rewrap(batchSize: Int = 500, progress: (Progress) -> Void = { _ in }) async throws -> Progress {
+    /// Batches are pipelined: while one batch is written (on the store's writer), the next is read
+    /// and rewrapped, so the crypto and the database work overlap on two cores.
+    public func rewrap(batchSize: Int = Self.defaultBatchSize, progress: (Progress) -> Void = { _ in }) async throws -> Progress {
         let sealer = EnvelopeSealer(keyring: keyring)
         let active = keyring.activeVersion
         let total = try await store.secretCountsByKeyVersion().filter { $0.key != active }.values.reduce(0, +)
@@ -38,23 +44,28 @@ public struct KeyRotation: Sendable {
         // that had not reloaded yet); later passes would only chase such writers, so two suffice.
         for _ in 0..<2 {
             var after: StoredSecret.Position?
+            var unwritten: [(read: StoredSecret, rewrapped: SealedSecret)] = []
             while true {
+                let writing = unwritten
+                async let written = store.replaceSealed(writing)
                 let batch = try await store.secrets(notSealedUnder: active, after: after, limit: batchSize)
+                let next = try Self.rewrapped(batch, with: sealer)
+                let changed = try await written
+                state.done += changed
+                state.skipped += writing.count - changed
+                state.total = max(state.total, state.done)
+                if !writing.isEmpty { progress(state) }
                 guard let last = batch.last else { break }
                 after = last.position
-                var replacements: [(read: StoredSecret, rewrapped: SealedSecret)] = []
-                for stored in batch {
-                    let context = SealingContext(integration: stored.position.integration, field: stored.position.field)
-                    if let rewrapped = try sealer.rewrap(stored.sealed, for: context) { replacements.append((stored, rewrapped)) }
-                }
-                let changed = try await store.replaceSealed(replacements)
-                state.done += changed
-                state.skipped += replacements.count - changed
-                state.total = max(state.total, state.done)
-                progress(state)
+                unwritten = next
             }
             if try await store.secrets(notSealedUnder: active, after: nil, limit: 1).isEmpty { break }
         }
         return state
+    }
+
+    private static func rewrapped(_ batch: [StoredSecret], with sealer: EnvelopeSealer) throws -> [(read: StoredSecret, rewrapped: SealedSecret)] {
+        let rewrapped = try sealer.rewrap(batch.map { ($0.sealed, SealingContext(integration: $0.position.integration, field: $0.position.field)) })
+        return zip(batch, rewrapped).compactMap { stored, rewrapped in rewrapped.map { (stored, $0) } }
     }
 }

@@ -171,9 +171,9 @@ public final class SQLiteStore: BrokerStore {
 
     public func secrets(notSealedUnder keyVersion: UInt32, after: StoredSecret.Position?, limit: Int) async throws -> [StoredSecret] {
         try await pool.read { db in
-            let rows: [Row]
+            let rows: RowCursor
             if let after {
-                rows = try Row.fetchAll(
+                rows = try Row.fetchCursor(
                     db,
                     sql: """
                         SELECT integration, field, sealed FROM integration_secrets
@@ -183,24 +183,29 @@ public final class SQLiteStore: BrokerStore {
                     // The row-value comparison lets SQLite start the primary-key scan at the cursor.
                     arguments: [after.integration.rawValue, after.field.rawValue, Int64(keyVersion), limit])
             } else {
-                rows = try Row.fetchAll(
+                rows = try Row.fetchCursor(
                     db, sql: "SELECT integration, field, sealed FROM integration_secrets WHERE key_version != ? ORDER BY integration, field LIMIT ?",
                     arguments: [Int64(keyVersion), limit])
             }
-            return try rows.map { row in
-                let rawName: String = row["integration"]
-                let rawField: String = row["field"]
-                let bytes: Data = row["sealed"]
+            var secrets: [StoredSecret] = []
+            secrets.reserveCapacity(limit)
+            // Columns by index: a batch is thousands of rows, and lookups by name compare strings.
+            while let row = try rows.next() {
+                let rawName: String = row[0]
+                let rawField: String = row[1]
+                let bytes: Data = row[2]
                 guard let name = IntegrationName(rawName), let field = SecretField(rawValue: rawField),
-                    let sealed = SealedSecret(serialized: Array(bytes))
+                    let sealed = SealedSecret(serialized: [UInt8](bytes))
                 else { throw BrokerError.internalError("The sealed \(rawField) of '\(rawName)' is corrupt in the store.") }
-                return StoredSecret(position: .init(integration: name, field: field), sealed: sealed)
+                secrets.append(StoredSecret(position: .init(integration: name, field: field), sealed: sealed))
             }
+            return secrets
         }
     }
 
     public func replaceSealed(_ replacements: [(read: StoredSecret, rewrapped: SealedSecret)]) async throws -> Int {
-        try await pool.write { db in
+        guard !replacements.isEmpty else { return 0 }
+        return try await pool.write { db in
             var changed = 0
             let statement = try db.cachedStatement(
                 sql: "UPDATE integration_secrets SET key_version = ?, sealed = ? WHERE integration = ? AND field = ? AND sealed = ?")
