@@ -7,8 +7,9 @@ import Testing
 @Suite struct HotPathPartsTests {
     /// Timestamps read exactly as Foundation's ISO 8601 style with fractional seconds writes them,
     /// across leap days, year ends, negative and far-future times (mid-millisecond, where both
-    /// truncate the same way whatever the last bits of the double).
-    @Test(arguments: [0, 0.0015, 0.9995, 59.9995, 951_782_400.5005, 1_709_208_000.1235, 1_767_225_599.9995, 1_798_761_600, 4_102_444_800.2505, -1.4995, -86_400.0015])
+    /// truncate the same way whatever the last bits of the double). Before 1582 Foundation switches to
+    /// the Julian calendar; RFC 3339 (and this) stay proleptic Gregorian.
+    @Test(arguments: [-11_670_912_000.4995, 253_402_300_799.5005, 0, 0.0015, 0.9995, 59.9995, 951_782_400.5005, 1_709_208_000.1235, 1_767_225_599.9995, 1_798_761_600, 4_102_444_800.2505, -1.4995, -86_400.0015])
     func timestampsMatchFoundation(_ seconds: Double) {
         let date = Date(timeIntervalSince1970: seconds)
         #expect(RFC3339Timestamp.string(date) == Date.ISO8601FormatStyle(includingFractionalSeconds: true).format(date))

@@ -1,7 +1,8 @@
 public import BrokerCore
 
-/// An authenticated client and how it proved who it is.
-public struct Caller: Sendable {
+/// An authenticated client and how it proved who it is. A class: the request context carrying it is
+/// copied through every middleware, and one reference is cheaper to copy than the client's fields.
+public final class Caller: Sendable {
     /// How the caller authenticated.
     public enum Method: String, Sendable {
         case apiKey = "api_key"
@@ -12,6 +13,11 @@ public struct Caller: Sendable {
     public let method: Method
 
     public var name: String { client.name }
+
+    public init(client: Client, method: Method) {
+        self.client = client
+        self.method = method
+    }
 
     /// Throws `forbidden` unless the caller holds `role`.
     public func require(_ role: Role) throws(BrokerError) {

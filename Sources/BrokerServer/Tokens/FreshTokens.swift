@@ -8,7 +8,8 @@ import Foundation
 ///
 /// The in-memory cache makes one call per key in this process; the refresh lease in the store makes
 /// it one across replicas: the replica holding it fetches, the others poll the store for its token.
-struct FreshTokens: Sendable {
+/// A class: every token request captures it, and a reference is one retain where the struct was six.
+final class FreshTokens: Sendable {
     let persisted: PersistedTokens
     let source: UpstreamTokenSource
     let resilience: UpstreamResilience
@@ -21,6 +22,15 @@ struct FreshTokens: Sendable {
     let pollInterval: Duration = .milliseconds(50)
     /// How often it asks for the lease again meanwhile.
     let leaseRetryInterval: Duration = .seconds(1)
+
+    init(persisted: PersistedTokens, source: UpstreamTokenSource, resilience: UpstreamResilience, metrics: BrokerMetrics, holder: String, leaseDuration: TimeInterval) {
+        self.persisted = persisted
+        self.source = source
+        self.resilience = resilience
+        self.metrics = metrics
+        self.holder = holder
+        self.leaseDuration = leaseDuration
+    }
 
     /// `storedLifetime`: how long a stored token must still live to be used instead of a fetch.
     func token(for integration: Integration, key: TokenCache.Key, storedLifetime: TimeInterval) async throws(TokenFetchError) -> AccessToken {
