@@ -24,9 +24,10 @@ binary="$(swift build -c release --show-bin-path)/credbroker"
 bare="$(swift build -c release --show-bin-path)/BareTLSServer"
 
 work=$(mktemp -d)
-demo_pid="" nginx_pid="" bare_pid=""
+demo_pid="" nginx_pid="" nginx1_pid="" bare_pid=""
 cleanup() {
     [[ -n $nginx_pid ]] && kill "$nginx_pid" 2>/dev/null || true
+    [[ -n $nginx1_pid ]] && kill "$nginx1_pid" 2>/dev/null || true
     [[ -n $bare_pid ]] && kill "$bare_pid" 2>/dev/null || true
     [[ -n $demo_pid ]] && kill "$demo_pid" 2>/dev/null && wait "$demo_pid" 2>/dev/null || true
     rm -rf "$work"
@@ -42,22 +43,24 @@ token_url="$CB/v1/integrations/fmis/token"
 body=$(curl -sf --cacert "$CA" -H "Authorization: Bearer $CONSUMER" -X POST "$token_url")
 size=${#body}
 
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-mkdir -p "$work/nginx"
 printf '%*s' "$size" '' | tr ' ' 'x' >"$work/static.txt"
-cat >"$work/nginx/nginx.conf" <<CONF
+# nginx twice: with a worker per core (its default) and with one worker, which shows how much of
+# nginx's lead is its second process rather than less work per request.
+start_nginx() { # name workers port
+    mkdir -p "$work/$1"
+    cat >"$work/$1/nginx.conf" <<CONF
 user root;
-worker_processes auto;
+worker_processes $2;
 daemon off;
-pid $work/nginx/nginx.pid;
-error_log $work/nginx/error.log warn;
+pid $work/$1/nginx.pid;
+error_log $work/$1/error.log warn;
 events { worker_connections 4096; }
 http {
     access_log off;
     keepalive_requests 1000000;
     keepalive_timeout 120s;
     server {
-        listen 127.0.0.1:$port ssl;
+        listen 127.0.0.1:$3 ssl;
         ssl_certificate $data/server.pem;
         ssl_certificate_key $data/server-key.pem;
         ssl_protocols TLSv1.2 TLSv1.3;
@@ -65,9 +68,16 @@ http {
     }
 }
 CONF
-nginx -c "$work/nginx/nginx.conf" -p "$work/nginx" &
+    nginx -c "$work/$1/nginx.conf" -p "$work/$1" &
+}
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+port=$(free_port)
+start_nginx nginx auto "$port"
 nginx_pid=$!
-bare_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+port1=$(free_port)
+start_nginx nginx1 1 "$port1"
+nginx1_pid=$!
+bare_port=$(free_port)
 "$bare" "$bare_port" "$data/server.pem" "$data/server-key.pem" "$work/static.txt" >"$work/bare.log" 2>&1 &
 bare_pid=$!
 sleep 1
@@ -87,13 +97,15 @@ summary() {
 }
 run "$token_url" >"$work/broker.txt"
 run "https://127.0.0.1:$port/token" >"$work/nginx.txt"
+run "https://127.0.0.1:$port1/token" >"$work/nginx1.txt"
 run "https://127.0.0.1:$bare_port/token" >"$work/bare.txt"
 
 echo "wrk -t$threads -c$connections -d$duration over TLS keep-alive, ${size}-byte bodies, $(nproc) cores:"
 summary "$work/nginx.txt" "nginx (static body, same cert)"
+summary "$work/nginx1.txt" "nginx, one worker process"
 summary "$work/bare.txt" "bare Hummingbird TLS (same body)"
 summary "$work/broker.txt" "credbroker POST …/token (cached)"
 rate() { awk '/^Requests\/sec:/ {print $2}' "$1"; }
-awk -v b="$(rate "$work/broker.txt")" -v n="$(rate "$work/nginx.txt")" -v h="$(rate "$work/bare.txt")" \
-    'BEGIN { printf "credbroker / nginx throughput: %.2fx; bare Hummingbird / nginx: %.2fx; credbroker / bare Hummingbird: %.2fx\n", b / n, h / n, b / h }'
-grep -h "Non-2xx\|Socket errors" "$work/broker.txt" "$work/nginx.txt" "$work/bare.txt" || true
+awk -v b="$(rate "$work/broker.txt")" -v n="$(rate "$work/nginx.txt")" -v o="$(rate "$work/nginx1.txt")" -v h="$(rate "$work/bare.txt")" \
+    'BEGIN { printf "credbroker / nginx throughput: %.2fx (one-worker nginx: %.2fx); bare Hummingbird / nginx: %.2fx (%.2fx); credbroker / bare Hummingbird: %.2fx\n", b / n, b / o, h / n, h / o, b / h }'
+grep -h "Non-2xx\|Socket errors" "$work/broker.txt" "$work/nginx.txt" "$work/nginx1.txt" "$work/bare.txt" || true

@@ -10,9 +10,13 @@ import Testing
 @Suite(.timeLimit(.minutes(2))) struct PostgresOutageTests {
     @Test func outageFailsCallersQuicklyAndRecovers() async throws {
         let url = try await TestPostgres.freshDatabaseURL()
+        // Set up with the tests' generous bound (the whole suite starting at once on two cores can
+        // take seconds to connect); the store under test has the production bound.
+        let setup = try await PostgresStore(url: PostgresURL(url), operationTimeout: TestPostgres.loadedOperationTimeout, logger: Logger(label: "test"))
+        try await setup.create(StoreSamples.integration("fmis"), secrets: [:])
+        await setup.close()
         let store = try await PostgresStore(url: url, logger: Logger(label: "test"))
         let name = IntegrationName("fmis")!
-        try await store.create(StoreSamples.integration("fmis"), secrets: [:])
         let database = try PostgresURL(url).database
         // New connections are refused and the open ones are cut: as if the server went away.
         try await TestPostgres.admin("ALTER DATABASE \(database) ALLOW_CONNECTIONS false")

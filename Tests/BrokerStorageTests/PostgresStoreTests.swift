@@ -12,7 +12,7 @@ import Testing
     @Test func replicasOpeningTogetherMigrateOnce() async throws {
         let url = try await TestPostgres.freshDatabaseURL()
         let stores = try await withThrowingTaskGroup(of: PostgresStore.self) { group in
-            for _ in 0..<4 { group.addTask { try await PostgresStore(url: url, logger: Logger(label: "test")) } }
+            for _ in 0..<4 { group.addTask { try await PostgresStore(url: PostgresURL(url), operationTimeout: TestPostgres.loadedOperationTimeout, logger: Logger(label: "test")) } }
             return try await group.reduce(into: [PostgresStore]()) { $0.append($1) }
         }
         for store in stores {
@@ -27,7 +27,7 @@ import Testing
         let url = try await TestPostgres.freshDatabaseURL()
         let ca = try #require(TestPostgres.certificateAuthorityPath, "scripts/with-postgres.sh sets CREDBROKER_TEST_POSTGRES_CA")
         let verified = url.replacingOccurrences(of: "sslmode=disable", with: "sslmode=verify-full&sslrootcert=\(ca)")
-        let store = try await PostgresStore(url: verified, logger: Logger(label: "test"))
+        let store = try await PostgresStore(url: PostgresURL(verified), operationTimeout: TestPostgres.loadedOperationTimeout, logger: Logger(label: "test"))
         try await store.ping()
         await store.close()
 

@@ -39,8 +39,12 @@ public enum TestPostgres {
 
     /// A fresh database, opened as a store. The tests start all at once on two cores, where a cold
     /// pool can take longer than the production bound to connect (the outage test keeps that bound).
+    /// The operation bound tests open stores with: a cold pool connecting while the whole suite
+    /// starts at once on two cores can take longer than the production 5 s.
+    public static let loadedOperationTimeout: Duration = .seconds(30)
+
     public static func freshStore(
-        operationTimeout: Duration = .seconds(30), logger: Logger = Logger(label: "credbroker.tests.postgres")
+        operationTimeout: Duration = loadedOperationTimeout, logger: Logger = Logger(label: "credbroker.tests.postgres")
     ) async throws -> PostgresStore {
         try await PostgresStore(url: try PostgresURL(try freshDatabaseURL()), operationTimeout: operationTimeout, logger: logger)
     }
