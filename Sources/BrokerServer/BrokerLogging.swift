@@ -5,21 +5,20 @@ import Foundation
 public enum BrokerLogging {
     public static func logger(_ configuration: BrokerConfiguration, label: String = "credbroker") -> Logger {
         let level = Logger.Level(rawValue: configuration.logLevel) ?? .info
-        var logger: Logger
-        switch configuration.logFormat {
-        case .text: logger = Logger(label: label) { TextLogHandler(label: $0) }
-        case .json: logger = Logger(label: label) { JSONLogHandler(label: $0) }
-        }
+        let format = configuration.logFormat
+        var logger = Logger(label: label) { StderrLogHandler(label: $0, format: format) }
         logger.logLevel = level
         return logger
     }
 }
 
-/// `ts level label: message key=value …` lines on stderr. Metadata is rendered when a line is
+/// One line per event on stderr, as text (`ts level label: message key=value …`, keys sorted) or as a
+/// JSON object (`ts`, `level`, `message`, `logger`, metadata). Metadata is rendered when a line is
 /// written, not when it is set: every request sets its ids on the logger and most requests log
 /// nothing (swift-log's `StreamLogHandler` re-renders all metadata on each set).
-struct TextLogHandler: LogHandler {
+struct StderrLogHandler: LogHandler {
     let label: String
+    let format: BrokerConfiguration.LogFormat
     var logLevel: Logger.Level = .info
     var metadata: Logger.Metadata = [:]
 
@@ -29,32 +28,28 @@ struct TextLogHandler: LogHandler {
     }
 
     func log(event: LogEvent) {
-        var line = "\(AuditLog.timestamp(Date())) \(event.level) \(label): \(event.message)"
-        let merged = metadata.merging(event.metadata ?? [:], uniquingKeysWith: { $1 })
-        for key in merged.keys.sorted() { line += " \(key)=\(merged[key]!)" }
-        line += "\n"
-        FileHandle.standardError.write(Data(line.utf8))
-    }
-}
-
-/// One JSON object per log line on stderr: `ts`, `level`, `message`, metadata.
-struct JSONLogHandler: LogHandler {
-    let label: String
-    var logLevel: Logger.Level = .info
-    var metadata: Logger.Metadata = [:]
-
-    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { metadata[key] }
-        set { metadata[key] = newValue }
-    }
-
-    func log(event: LogEvent) {
-        var object: [String: String] = ["ts": AuditLog.timestamp(Date()), "level": event.level.rawValue, "message": "\(event.message)", "logger": label]
-        for (key, value) in metadata.merging(event.metadata ?? [:], uniquingKeysWith: { $1 }) { object[key] = "\(value)" }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        guard var line = try? encoder.encode(object) else { return }
-        line.append(UInt8(ascii: "\n"))
+        guard let line = line(for: event) else { return }
         FileHandle.standardError.write(line)
+    }
+
+    /// The event as one line, newline included.
+    func line(for event: LogEvent) -> Data? {
+        let merged = metadata.merging(event.metadata ?? [:], uniquingKeysWith: { $1 })
+        var line: Data
+        switch format {
+        case .text:
+            var text = "\(AuditLog.timestamp(Date())) \(event.level) \(label): \(event.message)"
+            for key in merged.keys.sorted() { text += " \(key)=\(merged[key]!)" }
+            line = Data(text.utf8)
+        case .json:
+            var object: [String: String] = ["ts": AuditLog.timestamp(Date()), "level": event.level.rawValue, "message": "\(event.message)", "logger": label]
+            for (key, value) in merged { object[key] = "\(value)" }
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            guard let encoded = try? encoder.encode(object) else { return nil }
+            line = encoded
+        }
+        line.append(UInt8(ascii: "\n"))
+        return line
     }
 }

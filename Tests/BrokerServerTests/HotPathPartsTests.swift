@@ -1,6 +1,7 @@
 import BrokerCore
 @testable import BrokerServer
 import Foundation
+import Logging
 import Testing
 
 /// The hand-written pieces of the token hot path agree with the general code they replaced.
@@ -32,5 +33,31 @@ import Testing
         let ids = (0..<1000).map { _ in RequestLogMiddleware<BrokerRequestContext>.newID() }
         #expect(Set(ids).count == ids.count)
         #expect(ids.allSatisfy { RequestLogMiddleware<BrokerRequestContext>.acceptable($0) == $0 })
+    }
+}
+
+/// The process log's two formats carry the message and every piece of metadata, set on the logger
+/// or given with the event.
+@Suite struct StderrLogHandlerTests {
+    func event(_ message: Logger.Message) -> LogEvent {
+        LogEvent(level: .info, message: message, metadata: ["credbroker.status": "200"], source: nil, file: #file, function: #function, line: #line)
+    }
+
+    @Test func textLinesCarryMessageAndSortedMetadata() throws {
+        var handler = StderrLogHandler(label: "credbroker", format: .text)
+        handler[metadataKey: "credbroker.request_id"] = "abc-1"
+        let line = String(decoding: try #require(handler.line(for: event("request"))), as: UTF8.self)
+        #expect(line.hasSuffix(" info credbroker: request credbroker.request_id=abc-1 credbroker.status=200\n"))
+        #expect(line.split(separator: " ").first.map { RFC3339Timestamp.string(Date()).prefix(10) == $0.prefix(10) } == true)
+    }
+
+    @Test func jsonLinesParse() throws {
+        var handler = StderrLogHandler(label: "credbroker", format: .json)
+        handler[metadataKey: "credbroker.request_id"] = "abc-1"
+        let data = try #require(handler.line(for: event("quote \" and\nnewline")))
+        #expect(data.last == UInt8(ascii: "\n") && data.dropLast().allSatisfy { $0 != UInt8(ascii: "\n") })
+        let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: String])
+        #expect(object["message"] == "quote \" and\nnewline" && object["level"] == "info" && object["logger"] == "credbroker")
+        #expect(object["credbroker.request_id"] == "abc-1" && object["credbroker.status"] == "200")
     }
 }
