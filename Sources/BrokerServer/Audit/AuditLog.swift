@@ -1,14 +1,18 @@
 import Foundation
+import Synchronization
 
-/// The JSON-lines audit trail. Each event is one `write(2)` of one whole line to a file opened with
-/// `O_APPEND`, made before the request it records is answered: a crash loses at most the line being
-/// written, and lines never interleave — an append of one buffer is atomic on a regular file (and up
-/// to `PIPE_BUF` on a pipe), so concurrent requests, and the CLI appending to the same file, need no
-/// lock of ours. (A lock around the write was the costliest part of a token hand-out: two threads
-/// queued on it for every line.)
+/// The JSON-lines audit trail. Each event is one `write(2)` of one whole line, made before the request
+/// it records is answered: a crash loses at most the line being written, and lines never interleave.
+/// On a regular file (opened with `O_APPEND`) one write of one buffer is an atomic append whatever its
+/// length, so concurrent requests, and the CLI appending to the same file, need no lock of ours; on
+/// standard output (a pipe or a terminal, where only writes up to `PIPE_BUF` are atomic) the lines of
+/// this process are written one at a time.
 public final class AuditLog: Sendable {
     private let descriptor: Int32
     private let ownsDescriptor: Bool
+    /// Whether one write is an atomic append (a regular file), or lines must be written one at a time.
+    private let appendsAtomically: Bool
+    private let oneAtATime = Mutex(())
 
     /// `-` writes to standard output; anything else is a file path, created with mode 0600.
     public init(destination: String) throws {
@@ -23,11 +27,20 @@ public final class AuditLog: Sendable {
             descriptor = fd
             ownsDescriptor = true
         }
+        appendsAtomically = destination != "-" && (try? FileManager.default.attributesOfItem(atPath: destination)[.type] as? FileAttributeType) == .typeRegular
     }
 
     public func record(_ event: AuditEvent) {
         var line = Self.line(event)
         line.append(UInt8(ascii: "\n"))
+        if appendsAtomically {
+            append(line)
+        } else {
+            oneAtATime.withLock { _ in append(line) }
+        }
+    }
+
+    private func append(_ line: [UInt8]) {
         line.withUnsafeBytes { buffer in
             var offset = 0
             while offset < buffer.count {
