@@ -59,7 +59,9 @@ public struct KeyRotation: Sendable {
                 after = last.position
                 unwritten = next
             }
-            if try await store.secrets(notSealedUnder: active, after: nil, limit: 1).isEmpty { break }
+            // The counts come from the key-version index; asking for one secret not under the active
+            // version would walk the table in name order.
+            if try await store.secretCountsByKeyVersion().keys.allSatisfy({ $0 == active }) { break }
         }
         return state
     }
