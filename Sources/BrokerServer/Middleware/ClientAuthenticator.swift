@@ -76,7 +76,7 @@ struct ClientAuthenticator: RouterMiddleware {
         var token = bytes[space...]
         while let first = token.first, isBlank(first) { token.removeFirst() }
         guard !token.isEmpty, token.count <= 256 else { return nil }
-        return SecretValue(bytes: Array(token))
+        return SecretValue(bytes: token)
     }
 
     /// The identity of the verified client certificate on this connection, if one was presented.
