@@ -67,23 +67,18 @@ public struct EnvelopeSealer: Sendable {
     /// cipher is set up once for the whole batch rather than once per secret.
     public func rewrap(_ batch: [(sealed: SealedSecret, context: SealingContext)]) throws -> [SealedSecret?] {
         let current = keyring()
-        let target = current.active
-        var unwrapping: [UInt32: AESGCMCipher] = [:]
-        var wrapping: AESGCMCipher?
+        let target = current.active.version
+        var ciphers: [UInt32: AESGCMCipher] = [:]
+        var sealing: AESGCMCipher?
         return try batch.map { sealed, context in
-            guard sealed.keyVersion != target.version else { return nil }
-            let unwrapper: AESGCMCipher
-            if let cipher = unwrapping[sealed.keyVersion] {
-                unwrapper = cipher
-            } else {
-                unwrapper = try cipher(for: sealed.keyVersion, in: current, direction: .open)
-                unwrapping[sealed.keyVersion] = unwrapper
-            }
-            let wrapper = try wrapping ?? cipher(for: target.version, in: current, direction: .seal)
-            wrapping = wrapper
-            let dataKey = try unwrap(sealed, for: context, with: unwrapper)
-            let wrapped = try wrap(dataKey, for: context, keyVersion: target.version, with: wrapper)
-            return SealedSecret(rewrapping: sealed, keyVersion: target.version, wrapNonce: wrapped.nonce, wrappedKey: wrapped.ciphertext, wrapTag: wrapped.tag)
+            guard sealed.keyVersion != target else { return nil }
+            let opening = try ciphers[sealed.keyVersion] ?? cipher(for: sealed.keyVersion, in: current, direction: .open)
+            ciphers[sealed.keyVersion] = opening
+            let wrapping = try sealing ?? cipher(for: target, in: current, direction: .seal)
+            sealing = wrapping
+            let dataKey = try unwrap(sealed, for: context, with: opening)
+            let wrapped = try wrap(dataKey, for: context, keyVersion: target, with: wrapping)
+            return SealedSecret(rewrapping: sealed, keyVersion: target, wrapNonce: wrapped.nonce, wrappedKey: wrapped.ciphertext, wrapTag: wrapped.tag)
         }
     }
 

@@ -38,11 +38,11 @@ struct StderrLogHandler: LogHandler {
         var line: Data
         switch format {
         case .text:
-            var text = "\(AuditLog.timestamp(Date())) \(event.level) \(label): \(event.message)"
+            var text = "\(RFC3339Timestamp.string(Date())) \(event.level) \(label): \(event.message)"
             for key in merged.keys.sorted() { text += " \(key)=\(merged[key]!)" }
             line = Data(text.utf8)
         case .json:
-            var object: [String: String] = ["ts": AuditLog.timestamp(Date()), "level": event.level.rawValue, "message": "\(event.message)", "logger": label]
+            var object: [String: String] = ["ts": RFC3339Timestamp.string(Date()), "level": event.level.rawValue, "message": "\(event.message)", "logger": label]
             for (key, value) in merged { object[key] = "\(value)" }
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]

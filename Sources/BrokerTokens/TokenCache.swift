@@ -53,10 +53,9 @@ public final class TokenCache: Sendable {
         enum Next {
             case served(AccessToken)
             case wait(Refresh)
-            case failed(TokenFetchError)
         }
         let current = now()
-        let next: Next = state.withLock { state in
+        let next: Next = try state.withLock { (state) throws(TokenFetchError) -> Next in
             let entry = state.entries[key] ?? RefreshSchedule.Entry()
             switch RefreshSchedule.decide(entry, minimumTTL: minimumTTL, refreshAhead: refreshAhead, now: current) {
             case .serve:
@@ -65,7 +64,7 @@ public final class TokenCache: Sendable {
                 _ = startRefresh(key, in: &state, fetch: fetch)
                 return .served(entry.token!)
             case .fail(let error):
-                return .failed(error)
+                throw error
             case .refresh:
                 return .wait(startRefresh(key, in: &state, fetch: fetch))
             case .join:
@@ -74,7 +73,6 @@ public final class TokenCache: Sendable {
         }
         switch next {
         case .served(let token): return (token, true)
-        case .failed(let error): throw error
         case .wait(let refresh): return (try await result(of: refresh, key: key, minimumTTL: minimumTTL), false)
         }
     }

@@ -48,7 +48,9 @@ import Testing
         handler[metadataKey: "credbroker.request_id"] = "abc-1"
         let line = String(decoding: try #require(handler.line(for: event("request"))), as: UTF8.self)
         #expect(line.hasSuffix(" info credbroker: request credbroker.request_id=abc-1 credbroker.status=200\n"))
-        #expect(line.split(separator: " ").first.map { RFC3339Timestamp.string(Date()).prefix(10) == $0.prefix(10) } == true)
+        // It starts with the time as every other line the broker writes: RFC 3339, UTC, milliseconds.
+        let stamp = try #require(line.split(separator: " ").first)
+        #expect(stamp.utf8.count == 24 && stamp.hasSuffix("Z") && (try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(String(stamp))) != nil)
     }
 
     @Test func jsonLinesParse() throws {

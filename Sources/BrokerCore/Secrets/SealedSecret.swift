@@ -11,7 +11,6 @@ public struct SealedSecret: Sendable, Equatable {
     public static let headerLength = 1 + 4 + nonceLength + dataKeyLength + tagLength + nonceLength
     public static let minimumLength = headerLength + tagLength
 
-    public let keyVersion: UInt32
     /// The stored form, kept whole: the store reads and writes it as one blob and a rewrap compares
     /// it, so the parts below are views into it rather than six arrays of their own.
     public let serialized: [UInt8]
@@ -21,6 +20,8 @@ public struct SealedSecret: Sendable, Equatable {
     private static let wrapTagRange = wrappedKeyRange.upperBound..<(wrappedKeyRange.upperBound + tagLength)
     private static let nonceRange = wrapTagRange.upperBound..<headerLength
 
+    /// Big-endian in bytes 1...4.
+    public var keyVersion: UInt32 { serialized[1..<5].reduce(0) { $0 << 8 | UInt32($1) } }
     public var wrapNonce: [UInt8] { Array(serialized[Self.wrapNonceRange]) }
     public var wrappedKey: [UInt8] { Array(serialized[Self.wrappedKeyRange]) }
     public var wrapTag: [UInt8] { Array(serialized[Self.wrapTagRange]) }
@@ -44,7 +45,6 @@ public struct SealedSecret: Sendable, Equatable {
         bytes.append(contentsOf: nonce)
         bytes.append(contentsOf: ciphertext)
         bytes.append(contentsOf: tag)
-        self.keyVersion = keyVersion
         self.serialized = bytes
     }
 
@@ -56,20 +56,16 @@ public struct SealedSecret: Sendable, Equatable {
         bytes.replaceSubrange(Self.wrapNonceRange, with: wrapNonce)
         bytes.replaceSubrange(Self.wrappedKeyRange, with: wrappedKey)
         bytes.replaceSubrange(Self.wrapTagRange, with: wrapTag)
-        self.keyVersion = keyVersion
         self.serialized = bytes
     }
 
     /// Parses stored bytes; nil when they are not a sealed secret of a known format.
     public init?(serialized bytes: [UInt8]) {
         guard bytes.count >= Self.minimumLength, bytes[0] == Self.formatVersion else { return nil }
-        keyVersion = bytes[1..<5].reduce(0) { $0 << 8 | UInt32($1) }
         serialized = bytes
     }
 
-    /// The first five bytes: format and key version, authenticated when the data key is wrapped.
-    public var versionHeader: [UInt8] { Self.versionHeader(keyVersion) }
-
+    /// The first five bytes: format and key version.
     private static func versionHeader(_ keyVersion: UInt32) -> [UInt8] {
         [formatVersion, UInt8(keyVersion >> 24 & 0xff), UInt8(keyVersion >> 16 & 0xff), UInt8(keyVersion >> 8 & 0xff), UInt8(keyVersion & 0xff)]
     }

@@ -67,12 +67,7 @@ public final class AuditLog: Sendable {
         writer.add("event", event.event)
         if let integration = event.integration { writer.add("integration", integration) }
         writer.add("outcome", event.outcome)
-        writer.add("ts", timestamp(event.ts))
+        writer.add("ts", RFC3339Timestamp.string(event.ts))
         return writer.finished()
-    }
-
-    /// RFC 3339 with milliseconds, UTC.
-    static func timestamp(_ date: Date) -> String {
-        RFC3339Timestamp.string(date)
     }
 }

@@ -71,7 +71,7 @@ struct TokenController {
         var body = JSONObjectWriter()
         body.add("access_token", issued.token.value.revealUTF8())
         body.add("account", integration.linkedAccount ?? integration.settings.accountName)
-        body.add("expires_at", AuditLog.timestamp(issued.token.expiresAt))
+        body.add("expires_at", RFC3339Timestamp.string(issued.token.expiresAt))
         body.add("expires_in", remaining)
         body.add("integration", name.rawValue)
         body.add("scopes", issued.token.scopes)

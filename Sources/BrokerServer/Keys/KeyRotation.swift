@@ -43,21 +43,18 @@ public struct KeyRotation: Sendable {
         // A second pass picks up secrets written under an old version while the first ran (a replica
         // that had not reloaded yet); later passes would only chase such writers, so two suffice.
         for _ in 0..<2 {
-            var after: StoredSecret.Position?
-            var unwritten: [(read: StoredSecret, rewrapped: SealedSecret)] = []
-            while true {
-                let writing = unwritten
+            var batch = try await store.secrets(notSealedUnder: active, after: nil, limit: batchSize)
+            var replacements = try Self.rewrapped(batch, with: sealer)
+            while let last = batch.last {
+                let writing = replacements
                 async let written = store.replaceSealed(writing)
-                let batch = try await store.secrets(notSealedUnder: active, after: after, limit: batchSize)
-                let next = try Self.rewrapped(batch, with: sealer)
+                batch = try await store.secrets(notSealedUnder: active, after: last.position, limit: batchSize)
+                replacements = try Self.rewrapped(batch, with: sealer)
                 let changed = try await written
                 state.done += changed
                 state.skipped += writing.count - changed
                 state.total = max(state.total, state.done)
-                if !writing.isEmpty { progress(state) }
-                guard let last = batch.last else { break }
-                after = last.position
-                unwritten = next
+                progress(state)
             }
             // The counts come from the key-version index; asking for one secret not under the active
             // version would walk the table in name order.

@@ -8,7 +8,7 @@ enum JSONResponse {
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         encoder.dateEncodingStrategy = .custom { date, encoder in
             var container = encoder.singleValueContainer()
-            try container.encode(AuditLog.timestamp(date))
+            try container.encode(RFC3339Timestamp.string(date))
         }
         return encoder
     }()

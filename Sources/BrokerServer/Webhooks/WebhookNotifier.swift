@@ -33,7 +33,7 @@ public struct WebhookNotifier: Sendable {
         }
         var event: [String: Any] = [
             "type": type, "integration": new.name.rawValue, "kind": new.kind.rawValue,
-            "status": new.status.rawValue, "previous_status": old.status.rawValue, "at": AuditLog.timestamp(date),
+            "status": new.status.rawValue, "previous_status": old.status.rawValue, "at": RFC3339Timestamp.string(date),
         ]
         if let error = new.lastError { event["last_error"] = ["code": error.code, "message": error.message] }
         guard let body = try? JSONSerialization.data(withJSONObject: event, options: [.sortedKeys, .withoutEscapingSlashes]) else { return }

@@ -204,8 +204,7 @@ public final class SQLiteStore: BrokerStore {
     }
 
     public func replaceSealed(_ replacements: [(read: StoredSecret, rewrapped: SealedSecret)]) async throws -> Int {
-        guard !replacements.isEmpty else { return 0 }
-        return try await pool.write { db in
+        try await pool.write { db in
             var changed = 0
             let statement = try db.cachedStatement(
                 sql: "UPDATE integration_secrets SET key_version = ?, sealed = ? WHERE integration = ? AND field = ? AND sealed = ?")
